@@ -27,22 +27,25 @@ public final class Flops {
 
     /** The operations of the whole cascade: the sum over its statements. */
     public static FlopCount count(Cascade c, Map<String, Long> extents) {
-        FlopCount sum = FlopCount.ZERO;
-        for (FlopCount f : perStatement(c, extents).values()) sum = sum.plus(f);
+        return formula(c).evaluate(ExtentTable.of(c, extents));
+    }
+
+    /** The operations of the whole cascade as polynomials in extents. */
+    public static FlopFormula formula(Cascade c) {
+        FlopFormula sum = FlopFormula.ZERO;
+        for (FlopFormula f : perStatement(c).values()) sum = sum.plus(f);
         return sum;
     }
 
     /** The operations of every statement, keyed by {@link #label(Einsum)} in statement order. */
-    public static Map<String, FlopCount> perStatement(Cascade c, Map<String, Long> extents) {
-        ExtentTable table = ExtentTable.of(c, extents);
-        Map<String, FlopCount> out = new LinkedHashMap<>();
-        for (Einsum s : c.statements()) out.put(label(s), count(c, s, table));
+    public static Map<String, FlopFormula> perStatement(Cascade c) {
+        Map<String, FlopFormula> out = new LinkedHashMap<>();
+        for (Einsum s : c.statements()) out.put(label(s), formula(c, s));
         return out;
     }
 
     /** The operations of one statement. */
-    public static FlopCount count(Cascade c, Einsum s, ExtentTable extents) {
-        long points = points(c, s, extents);
+    public static FlopFormula formula(Cascade c, Einsum s) {
         Cost body = cost(s.body());
         FlopCount perPoint = body.perPoint;
         if (s.reduction() != null) {
@@ -52,19 +55,12 @@ public final class Flops {
                 case MAX, MIN -> new FlopCount(0, 0, 0, 0, 1);
             });
         }
-        return perPoint.times(points).plus(body.once);
+        return FlopFormula.of(perPoint, Poly.product(space(c, s)), body.once);
     }
 
     /** {@code QK} for a statement, {@code init RM} for an init. */
     public static String label(Einsum s) {
         return s.init() ? "init " + s.tensor() : s.tensor();
-    }
-
-    /** The number of points of the iteration space of {@code s} (its {@code where} ignored). */
-    public static long points(Cascade c, Einsum s, ExtentTable extents) {
-        long n = 1;
-        for (String i : space(c, s)) n = Math.multiplyExact(n, extents.of(i));
-        return n;
     }
 
     /** The iteration space of {@code s}; for an init, without the iterative ranks its target fixes to 0. */
