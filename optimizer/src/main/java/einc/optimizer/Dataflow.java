@@ -165,4 +165,50 @@ final class Dataflow {
     List<Rank> nonBatchRanks(TensorDecl t) {
         return t.ranks().stream().filter(r -> !isBatch(r.index())).toList();
     }
+
+    /**
+     * The number of elements of {@code t} as a polynomial: batch ranks only when {@code withBatch},
+     * ranks in {@code dropped} left out, an iterative rank {@code R + 1} entries unless it is in
+     * {@code oneEntry}.
+     */
+    Poly elements(TensorDecl t, boolean withBatch, Set<String> dropped, Set<String> oneEntry) {
+        Poly n = Poly.ONE;
+        for (Rank r : t.ranks()) {
+            if (!withBatch && isBatch(r.index())) continue;
+            if (dropped.contains(r.index())) continue;
+            if (r.iterative()) {
+                if (!oneEntry.contains(r.index())) n = n.times(Poly.product(List.of(r.index())).plus(Poly.ONE));
+            } else {
+                n = n.times(Poly.product(List.of(r.index())));
+            }
+        }
+        return n;
+    }
+
+    /** The statements that read {@code tensor}, other than the ones that write it. */
+    List<Integer> readers(String tensor) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < statements.size(); i++) {
+            if (statements.get(i).tensor().equals(tensor)) continue;
+            for (Expr.Access a : reads(i)) {
+                if (a.tensor().equals(tensor)) {
+                    out.add(i);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The iterative ranks of {@code tensor} that every read by a statement of {@code outside} takes at a fixed entry. */
+    Set<String> fixedForAll(String tensor, List<Integer> outside) {
+        TensorDecl t = tensor(tensor);
+        Set<String> out = new LinkedHashSet<>();
+        if (t == null) return out;
+        for (Rank r : t.ranks()) if (r.iterative()) out.add(r.index());
+        for (int s : outside) {
+            for (Expr.Access a : reads(s)) if (a.tensor().equals(tensor)) out.retainAll(fixedIterativeReads(a));
+        }
+        return out;
+    }
 }

@@ -19,15 +19,22 @@ public final class ExtentTable {
     private final Cascade cascade;
     private final Map<String, Long> given;
     private final Map<String, Long> resolved = new TreeMap<>();
+    private final Long fallback;
 
-    private ExtentTable(Cascade cascade, Map<String, Long> given) {
+    private ExtentTable(Cascade cascade, Map<String, Long> given, Long fallback) {
         this.cascade = cascade;
         this.given = given;
+        this.fallback = fallback;
+    }
+
+    /** The same table, where an extent nothing determines is {@code extent} instead of an error. */
+    public ExtentTable orElse(long extent) {
+        return new ExtentTable(cascade, given, extent);
     }
 
     /** A table over {@code cascade} with {@code given} extents keyed by index name ({@code "m" -> 1024}). */
     public static ExtentTable of(Cascade cascade, Map<String, Long> given) {
-        return new ExtentTable(cascade, Map.copyOf(given));
+        return new ExtentTable(cascade, Map.copyOf(given), null);
     }
 
     /** Whether the extent of {@code index} can be found. */
@@ -69,6 +76,7 @@ public final class ExtentTable {
                 }
             }
         }
+        if (fallback != null && def != null && def.rule() instanceof IndexDef.Bound) return fallback;
         for (var s : cascade.splits()) {
             if (s.inner().equals(index)) return eval(s.tile(), depth);
             if (s.outer().equals(index)) {
@@ -76,6 +84,7 @@ public final class ExtentTable {
                 return t <= 0 ? 0 : (resolve(s.parent(), depth + 1) + t - 1) / t;
             }
         }
+        if (fallback != null) return fallback;
         throw EincException.plain(Code.EXTENT_UNDETERMINED, index);
     }
 

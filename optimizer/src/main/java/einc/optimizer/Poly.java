@@ -95,6 +95,11 @@ public record Poly(Map<List<String>, Long> terms) {
     /** {@code 2·M·P + 3·P}; extents in upper case, {@code 0} when empty. */
     @Override
     public String toString() {
+        return render("·");
+    }
+
+    /** Like {@link #toString()} with {@code times} between factors ({@code "*"} for tools). */
+    public String render(String times) {
         if (terms.isEmpty()) return "0";
         StringBuilder sb = new StringBuilder();
         for (var t : terms.entrySet()) {
@@ -102,7 +107,7 @@ public record Poly(Map<List<String>, Long> terms) {
             List<String> factors = new ArrayList<>();
             if (t.getValue() != 1 || t.getKey().isEmpty()) factors.add(Long.toString(t.getValue()));
             for (String i : t.getKey()) factors.add(i.toUpperCase(java.util.Locale.ROOT));
-            sb.append(String.join("·", factors));
+            sb.append(String.join(times, factors));
         }
         return sb.toString();
     }
