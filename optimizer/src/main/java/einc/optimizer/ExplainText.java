@@ -29,7 +29,8 @@ public final class ExplainText {
         }
 
         for (String r : passes.ranks()) {
-            sb.append("\npasses over ").append(r).append('\n');
+            sb.append(passes.ranks().getFirst().equals(r) ? "\n" : "").append("passes over ").append(r).append('\n');
+            List<String[]> rows = new ArrayList<>();
             int n = passes.passes().get(r);
             for (int p = 1; p <= n; p++) {
                 List<String> names = new ArrayList<>();
@@ -39,9 +40,9 @@ public final class ExplainText {
                 }
                 int pass = p;
                 String cause = passes.boundaries(r).stream().filter(b -> b.pass() == pass).map(CountPasses.Boundary::cause).findFirst().orElse("");
-                sb.append(String.format(Locale.ROOT, "  pass %d: %s%n", p, String.join(" ", names)));
-                if (!cause.isEmpty()) sb.append("          because ").append(cause).append('\n');
+                rows.add(new String[] {Integer.toString(p), String.join(" ", names), cause.isEmpty() ? "" : "because " + cause});
             }
+            table(sb, rows);
         }
 
         sb.append("\nstatements\n");
@@ -59,10 +60,13 @@ public final class ExplainText {
         table(sb, rows);
 
         sb.append("\nfusion groups (one loop nest each)\n");
+        rows = new ArrayList<>();
         for (FusionGroups.Group g : x.groups().groups()) {
-            sb.append(String.format(Locale.ROOT, "  %d: %s%n", g.id(), String.join(" ", g.names())));
-            if (g.cause() != null) sb.append("     starts because ").append(g.cause()).append('\n');
+            String cause = g.cause() == null ? "" : g.cause().startsWith("pass ") && g.cause().contains(":")
+                    ? "starts pass " + g.cause().substring(5, g.cause().indexOf(':')) : "because " + g.cause();
+            rows.add(new String[] {Integer.toString(g.id()), String.join(" ", g.names()), cause});
         }
+        table(sb, rows);
 
         sb.append("\nfootprint of intermediates").append(batchElement(x)).append(", in elements\n");
         rows = new ArrayList<>();
