@@ -33,10 +33,14 @@ public record Explain(Cascade cascade, Map<String, Long> extents, CountPasses.Re
         return ExtentTable.of(cascade, extents);
     }
 
-    /** The value of {@code p} at the given extents, or null when one of its extents is not given. */
+    /** The value of {@code p} at the given extents, or null when one of its extents is not given (or it overflows a long). */
     public Long value(Poly p) {
         ExtentTable t = table();
-        return p.evaluable(t) ? p.evaluate(t) : null;
+        try {
+            return p.evaluable(t) ? p.evaluate(t) : null;
+        } catch (ArithmeticException overflow) {
+            return null;
+        }
     }
 
     public FlopFormula totalFlops() {

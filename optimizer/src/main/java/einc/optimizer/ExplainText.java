@@ -95,7 +95,8 @@ public final class ExplainText {
         if (!spills.isEmpty()) sb.append("  intermediates that go through memory: ").append(String.join(" ", spills)).append('\n');
 
         FlopFormula f = x.totalFlops();
-        sb.append("\nFLOPs\n");
+        boolean masked = c.statements().stream().anyMatch(e -> e.where() != null);
+        sb.append("\nFLOPs").append(masked ? " (masked statements counted whole: an upper bound)" : "").append('\n');
         rows = new ArrayList<>();
         rows.add(new String[] {"total", withValue(x, f.total())});
         rows.add(new String[] {"adds", withValue(x, f.adds())});
