@@ -131,9 +131,7 @@ final class Dataflow {
 
     /** Every index that some tensor holds as an iterative rank. */
     Set<String> iterativeIndices() {
-        Set<String> out = new LinkedHashSet<>();
-        for (TensorDecl t : cascade.tensors()) for (Rank r : t.ranks()) if (r.iterative()) out.add(r.index());
-        return out;
+        return new LinkedHashSet<>(cascade.iterativeIndices());
     }
 
     /**

@@ -4,10 +4,7 @@ import einc.ir.Cascade;
 import einc.ir.Einsum;
 import einc.ir.Expr;
 import einc.ir.Exprs;
-import einc.ir.Rank;
-import einc.ir.TensorDecl;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,21 +62,7 @@ public final class Flops {
 
     /** The iteration space of {@code s}; for an init, without the iterative ranks its target fixes to 0. */
     public static List<String> space(Cascade c, Einsum s) {
-        List<String> space = new ArrayList<>(s.space());
-        if (s.init()) {
-            TensorDecl t = c.tensor(s.tensor()).orElse(null);
-            if (t != null) {
-                for (int k = 0; k < t.arity() && k < s.target().indices().size(); k++) {
-                    Rank r = t.ranks().get(k);
-                    String named = s.target().indices().get(k).plainIndex();
-                    if (r.iterative()) {
-                        space.remove(r.index());
-                        if (named != null) space.remove(named);
-                    }
-                }
-            }
-        }
-        return space;
+        return c.tensor(s.tensor()).isPresent() ? c.iterationSpace(s) : s.space();
     }
 
     /** Operations per point and operations done once (constant subexpressions). */
