@@ -24,7 +24,7 @@ public final class ExplainDot {
         String rank = x.mainRank();
         StringBuilder sb = new StringBuilder();
         sb.append("digraph ").append(quote(c.name())).append(" {\n");
-        sb.append("  rankdir=TB;\n");
+        sb.append("  rankdir=TB;\n  fontname=\"Helvetica\";\n");
         sb.append("  label=").append(quote(title(x))).append(";\n  labelloc=t;\n");
         sb.append("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fillcolor=\"#ffffff\"];\n");
         sb.append("  edge [fontname=\"Helvetica\", fontsize=10];\n");
@@ -79,9 +79,12 @@ public final class ExplainDot {
     }
 
     private static String title(Explain x) {
-        StringBuilder sb = new StringBuilder(x.cascade().name());
-        for (String r : x.passes().ranks()) sb.append(", ").append(x.passes().passes().get(r)).append(" over ").append(r);
-        return sb.toString();
+        List<String> counts = new java.util.ArrayList<>();
+        for (String r : x.passes().ranks()) {
+            int n = x.passes().passes().get(r);
+            counts.add(n + (n == 1 ? " pass over " : " passes over ") + r);
+        }
+        return x.cascade().name() + (counts.isEmpty() ? "" : ": " + String.join(", ", counts));
     }
 
     private static String quote(String s) {

@@ -80,13 +80,13 @@ public final class ExplainText {
         else sb.append("  (none)\n");
         int peak = x.peakGroup();
         if (!x.footprint().liveBytesPerGroup().isEmpty()) {
-            sb.append("  smallest buffer of the fused plan: ").append(withValue(x, x.footprint().liveBytesPerGroup().get(peak)))
-                    .append(" bytes, in group ").append(peak).append('\n');
+            sb.append("  smallest buffer of the fused plan (group ").append(peak).append("), bytes: ")
+                    .append(bytes(x, x.footprint().liveBytesPerGroup().get(peak))).append('\n');
         }
 
         sb.append("\nDRAM traffic (estimate: each group reads what it needs once), bytes\n");
-        sb.append("  read:  ").append(withValue(x, x.traffic().bytes(Traffic.Direction.READ))).append('\n');
-        sb.append("  write: ").append(withValue(x, x.traffic().bytes(Traffic.Direction.WRITE))).append('\n');
+        sb.append("  read:  ").append(bytes(x, x.traffic().bytes(Traffic.Direction.READ))).append('\n');
+        sb.append("  write: ").append(bytes(x, x.traffic().bytes(Traffic.Direction.WRITE))).append('\n');
         List<String> spills = new ArrayList<>();
         for (Traffic.Transfer t : x.traffic().transfers()) {
             var decl = c.tensor(t.tensor()).orElse(null);
@@ -98,7 +98,7 @@ public final class ExplainText {
         boolean masked = c.statements().stream().anyMatch(e -> e.where() != null);
         sb.append("\nFLOPs").append(masked ? " (masked statements counted whole: an upper bound)" : "").append('\n');
         rows = new ArrayList<>();
-        rows.add(new String[] {"total", withValue(x, f.total())});
+        rows.add(new String[] {"total", flops(x, f.total())});
         rows.add(new String[] {"adds", withValue(x, f.adds())});
         rows.add(new String[] {"multiplies", withValue(x, f.multiplies())});
         rows.add(new String[] {"exp-like", withValue(x, f.transcendentals())});
@@ -118,6 +118,29 @@ public final class ExplainText {
         Long v = x.value(p);
         if (v == null || p.terms().keySet().stream().allMatch(List::isEmpty)) return p.toString();
         return p + " = " + v;
+    }
+
+    /** Like {@link #withValue} with the value also in KiB, MiB or GiB. */
+    static String bytes(Explain x, Poly p) {
+        Long v = x.value(p);
+        String s = withValue(x, p);
+        if (v == null || v < 1024) return s;
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double d = v;
+        int u = -1;
+        while (d >= 1024 && u + 1 < units.length) {
+            d /= 1024;
+            u++;
+        }
+        return s + String.format(Locale.ROOT, " (%.1f %s)", d, units[u]);
+    }
+
+    /** Like {@link #withValue} with the value also in GFLOP (or MFLOP). */
+    static String flops(Explain x, Poly p) {
+        Long v = x.value(p);
+        String s = withValue(x, p);
+        if (v == null || v < 1_000_000) return s;
+        return s + (v >= 1_000_000_000L ? String.format(Locale.ROOT, " (%.2f GFLOP)", v / 1e9) : String.format(Locale.ROOT, " (%.2f MFLOP)", v / 1e6));
     }
 
     private static String plural(int n, String one, String many) {
