@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -53,9 +54,19 @@ public final class Npy {
                 }
             }
             return tensor;
-        } catch (NoSuchFileException e) {
-            throw new IOException(path + ": no such file", e);
+        } catch (FileSystemException e) {
+            throw fileError(path, e);
         }
+    }
+
+    /** The one sentence for a file that cannot be opened: missing, forbidden, a folder. */
+    private static IOException fileError(Path path, FileSystemException e) {
+        String why = switch (e) {
+            case NoSuchFileException x -> "no such file";
+            case AccessDeniedException x -> "permission denied";
+            default -> e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        };
+        return new IOException(path + ": " + why, e);
     }
 
     private static Tensor heapTensor(Path path, Header header) throws IOException {
@@ -70,8 +81,8 @@ public final class Npy {
     public static Header readHeader(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             return readHeader(path, channel);
-        } catch (NoSuchFileException e) {
-            throw new IOException(path + ": no such file", e);
+        } catch (FileSystemException e) {
+            throw fileError(path, e);
         }
     }
 
@@ -171,6 +182,8 @@ public final class Npy {
             }
         } catch (NoSuchFileException e) {
             throw new IOException(path + ": cannot create the file (does its folder exist?)", e);
+        } catch (FileSystemException e) {
+            throw fileError(path, e);
         }
     }
 
