@@ -112,7 +112,23 @@ final class RunCommand implements Callable<Integer> {
             Path f = inputFile(t);
             if (Files.exists(f)) out.put(t.name(), TensorFiles.read(f));
         }
+        warnAboutStrayFiles(c);
         return out;
+    }
+
+    /** A file {@code q.npy} beside inputs {@code Q, K, V} is most likely a typo: say so rather than silently draw Q at random. */
+    private void warnAboutStrayFiles(Cascade c) {
+        List<String> names = c.inputs().stream().map(TensorDecl::name).toList();
+        try (var files = Files.list(inputsDir)) {
+            files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".npy") && !names.contains(n.substring(0, n.length() - 4)))
+                    .sorted()
+                    .forEach(n -> spec.commandLine().getErr().println("einc: warning: " + inputsDir.resolve(n)
+                            + " is not read: cascade '" + c.name() + "' has no input '" + n.substring(0, n.length() - 4)
+                            + "' (its inputs are " + String.join(", ", names) + ")"));
+        } catch (IOException e) {
+            throw EincException.plain(Code.IO, "cannot list --inputs '" + inputsDir + "': " + e.getMessage());
+        }
     }
 
     private Path inputFile(TensorDecl t) {

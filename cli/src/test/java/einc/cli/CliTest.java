@@ -118,6 +118,13 @@ class CliTest {
         assertArrayEquals(new double[] {2 * (0.5 - 2 + 6), 2 * (2 - 5 + 12)}, Npy.read(out.resolve("Y.npy")).toDoubleArray(), 1e-6);
         assertTrue(r.out().contains("input    A [2, 3]  sum 21  max|x| 6  from " + in.resolve("A.npy")), r.out());
         assertTrue(r.out().contains("params   alpha=2"), r.out());
+        assertEquals("", r.err());
+
+        Files.move(in.resolve("B.npy"), in.resolve("b.npy"));
+        Result typo = einc("run", f.toString(), "--inputs", in.toString());
+        assertEquals(0, typo.status(), typo.err());
+        assertTrue(typo.err().startsWith("einc: warning: " + in.resolve("b.npy") + " is not read: cascade 'mv' has no input 'b' (its inputs are A, B)"), typo.err());
+        assertTrue(typo.out().contains("input    B [3]") && typo.out().contains("random normal"), typo.out());
     }
 
     @Test
