@@ -42,6 +42,7 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private static String names(List<Cascade> cascades) {
+        if (cascades.isEmpty()) return "no cascade";
         return (cascades.size() == 1 ? "cascade " : "cascades ") + String.join(", ", cascades.stream().map(Cascade::name).toList());
     }
 }

@@ -43,9 +43,13 @@ public final class Main implements Callable<Integer> {
         System.exit(status);
     }
 
-    /** Runs {@code args} on {@code cli} and returns the exit status. */
+    /** Runs {@code args} on {@code cli} and returns the exit status; errors picocli lets through (out of memory) are internal too. */
     static int execute(CommandLine cli, String... args) {
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (Throwable e) {
+            return internalError(e, cli.getErr(), cli.<Main>getCommand().debug);
+        }
     }
 
     /** A configured command line that prints to {@code out} and {@code err}: what {@link #main} runs, and tests too. */
@@ -69,12 +73,17 @@ public final class Main implements Callable<Integer> {
                 w.flush();
                 return USER_ERROR;
             }
-            w.println("einc: internal error: " + describe(e) + " (run with --debug for the stack trace)");
-            if (main.debug) e.printStackTrace(w);
-            w.flush();
-            return INTERNAL_ERROR;
+            return internalError(e, w, main.debug);
         });
         return cli;
+    }
+
+    private static int internalError(Throwable e, PrintWriter w, boolean debug) {
+        w.println("einc: internal error: " + describe(e) + " (run with --debug for the stack trace)");
+        if (e instanceof OutOfMemoryError) w.println("hint: give the JVM more memory, e.g. EINC_JAVA_OPTS=-Xmx16g ./einc ...");
+        if (debug) e.printStackTrace(w);
+        w.flush();
+        return INTERNAL_ERROR;
     }
 
     /** With no subcommand: the usage on stderr, as a mistake. */

@@ -236,6 +236,18 @@ class CliTest {
         assertTrue(debug.err().contains("java.lang.IllegalStateException: the frobnicator is empty") && debug.err().contains("at einc.cli.CliTest$Boom.call"), debug.err());
         Result debugAfter = einc(null, new Boom(), "boom", "--debug");
         assertTrue(debugAfter.err().contains("at einc.cli.CliTest$Boom.call"), debugAfter.err());
+        Result error = einc(null, new Overflow(), "overflow");
+        assertEquals(2, error.status());
+        assertEquals("einc: internal error: java.lang.StackOverflowError (run with --debug for the stack trace)\n", error.err());
+    }
+
+    /** A subcommand that fails with an {@link Error}, which picocli does not catch. */
+    @Command(name = "overflow")
+    static final class Overflow implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new StackOverflowError();
+        }
     }
 
     @Test
