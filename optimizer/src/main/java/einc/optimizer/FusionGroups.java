@@ -16,7 +16,8 @@ import java.util.Set;
  * a value the group completes over a rank and iterates a rank the group's loop nest does not have,
  * so it cannot run as the nest's epilogue, or (3) it belongs to another recurrence than the group.
  * Statements after a loop that need only ranks the nest already has (the division by the running
- * sum after Cascade 5's loop) stay in the group as its epilogue.
+ * sum after Cascade 5's loop) stay in the group as its epilogue. Layouts are not compared yet:
+ * two statements that would want different loop orders still share a group.
  */
 public final class FusionGroups {
 
