@@ -123,17 +123,23 @@ class AttentionVariantsTest {
                 perHead(s, (b, h) -> Naive.softmaxAttention(x.q[b][h], x.k[b][h], x.v[b][h], scale(s), Naive.ALL)));
     }
 
+    /** Shapes of several tiles of 64 keys, ragged and not, for the FuseMax cascades split by 64. */
+    static Stream<Shape> tiledShapes() {
+        return Stream.concat(shapes(), Stream.of(new Shape(1, 2, 8, 100, 4, 3), new Shape(1, 1, 3, 128, 2, 2)));
+    }
+
+    /** FuseMax's 2-pass cascade (written with the FuseMax cascades, no scale). */
     @ParameterizedTest
-    @MethodSource("shapes")
+    @MethodSource("tiledShapes")
     void softmaxTwoPass(Shape s) {
         Qkv x = Qkv.of(s, rng(s));
-        check("attention/softmax_2pass.ein", x.inputs(), Map.of(), "AV",
-                perHead(s, (b, h) -> Naive.softmaxAttention(x.q[b][h], x.k[b][h], x.v[b][h], scale(s), Naive.ALL)));
+        check("fusemax/cascade_2pass.ein", x.inputs(), Map.of(), "AV",
+                perHead(s, (b, h) -> Naive.softmaxAttention(x.q[b][h], x.k[b][h], x.v[b][h], 1.0, Naive.ALL)));
     }
 
     /** LANGUAGE.md §7's Cascade 5 has no scale. */
     @ParameterizedTest
-    @MethodSource("shapes")
+    @MethodSource("tiledShapes")
     void softmaxOnePass(Shape s) {
         Qkv x = Qkv.of(s, rng(s));
         check("attention/softmax_1pass.ein", x.inputs(), Map.of(), "AV",

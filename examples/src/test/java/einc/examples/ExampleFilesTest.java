@@ -25,7 +25,7 @@ class ExampleFilesTest {
             "agent.ein", "alibi.ein", "based.ein", "causal.ein", "cosine.ein", "differential.ein", "flow.ein",
             "gqa.ein", "linear.ein", "linear_causal.ein", "linear_causal_prefix.ein", "moh.ein", "mqa.ein",
             "relu.ein", "sigmoid.ein", "sinks_window.ein", "sliding_window.ein", "softcap.ein", "softmax.ein",
-            "softmax_1pass.ein", "softmax_2pass.ein", "softplus_l1.ein"));
+            "softmax_1pass.ein", "softplus_l1.ein"));
 
     /** LANGUAGE.md's own programs (§1, §7, §1 with a causal mask), kept exactly as written there. */
     static final Set<String> LANGUAGE_MD = Set.of("softmax.ein", "softmax_1pass.ein", "causal.ein");
