@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  */
 class RobustnessTest {
 
-    static final int MUTANTS = 10_000;
+    /** How many mutants, and from which seed; -Deinc.fuzz.mutants=N -Deinc.fuzz.seed=S for a longer hunt. */
+    static final int MUTANTS = Integer.getInteger("einc.fuzz.mutants", 10_000);
+    static final long SEED = Long.getLong("einc.fuzz.seed", 20240611L);
     static final Pattern TOKEN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*|[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?|::|==|!=|<=|>=|&&|\\|\\||\\S");
     static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final String CHARS = "[](){},;:=+-*/%<>!&|#\n \t0123456789.eabmpkqKQVMPE_x$";
@@ -119,7 +121,7 @@ class RobustnessTest {
     void mutantsGiveDiagnosticsOrValidCascadesNeverACrash() throws IOException {
         List<String> seeds = seeds();
         assertFalse(seeds.isEmpty());
-        Random random = new Random(20240611L);
+        Random random = new Random(SEED);
         int compiled = 0;
         int rejected = 0;
         for (int i = 0; i < MUTANTS; i++) {
