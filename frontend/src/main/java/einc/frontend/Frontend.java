@@ -79,7 +79,7 @@ public final class Frontend {
                 diags.add(Diagnostic.error(at, Code.DUPLICATE_CASCADE, name)
                         .withHint("give each cascade of a file its own name").withNote("first defined at line " + first.line()));
             }
-            if (hasSyntaxErrors(c)) continue;
+            if (hasSyntaxErrors(c) || c.getStop() == null || syntax.droppedCharacterWithin(c.getStart().getStartIndex(), c.getStop().getStopIndex())) continue;
             out.add(new CascadeBuilder(spans, diags).build(c));
         }
         return out;

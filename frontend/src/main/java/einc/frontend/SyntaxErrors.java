@@ -32,6 +32,7 @@ final class SyntaxErrors extends DefaultErrorStrategy {
     private final Spans spans;
     private final List<Diagnostic> out;
     private final List<Diagnostic> found = new ArrayList<>();
+    private final List<Integer> badCharacters = new ArrayList<>();
 
     SyntaxErrors(Spans spans, List<Diagnostic> out) {
         this.spans = spans;
@@ -48,6 +49,7 @@ final class SyntaxErrors extends DefaultErrorStrategy {
                 if (e instanceof LexerNoViableAltException lx) {
                     int at = lx.getStartIndex();
                     text = lx.getInputStream().getText(Interval.of(at, at));
+                    badCharacters.add(at);
                 }
                 Span span = new Span(spans.source(), line, charPositionInLine + 1, line, charPositionInLine + 2);
                 add(span, "unexpected character '" + printable(text) + "'",
@@ -94,6 +96,12 @@ final class SyntaxErrors extends DefaultErrorStrategy {
 
     void add(Span span, String message, String hint) {
         found.add(Diagnostic.error(span, Code.SYNTAX, message).withHint(hint));
+    }
+
+    /** Whether the lexer dropped a character between the two character offsets (inclusive). */
+    boolean droppedCharacterWithin(int from, int to) {
+        for (int at : badCharacters) if (at >= from && at <= to) return true;
+        return false;
     }
 
     /** Whether any syntax error was found. */
