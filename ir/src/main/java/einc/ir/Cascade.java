@@ -61,6 +61,34 @@ public record Cascade(
         return statements.stream().filter(s -> !s.init() && s.tensor().equals(tensor)).findFirst();
     }
 
+    /**
+     * The iteration space of {@code s}: {@link Einsum#space()}, less the iterative ranks an
+     * {@code init} fixes to 0.
+     */
+    public List<String> iterationSpace(Einsum s) {
+        List<String> space = s.space();
+        if (!s.init()) return space;
+        TensorDecl t = tensorOrThrow(s.tensor());
+        List<String> fixed = new ArrayList<>();
+        for (int i = 0; i < t.arity() && i < s.target().indices().size(); i++) {
+            if (t.ranks().get(i).iterative()) {
+                String ix = s.target().indices().get(i).plainIndex();
+                if (ix != null) fixed.add(ix);
+            }
+        }
+        space.removeAll(fixed);
+        return space;
+    }
+
+    /** The indices that are iterative ranks of some tensor (LANGUAGE.md §7), in declaration order. */
+    public List<String> iterativeIndices() {
+        List<String> out = new ArrayList<>();
+        for (TensorDecl t : tensors())
+            for (Rank r : t.ranks())
+                if (r.iterative() && !out.contains(r.index())) out.add(r.index());
+        return out;
+    }
+
     /** A copy with other statements (and intermediates), for rewrites. */
     public Cascade withStatements(List<TensorDecl> newIntermediates, List<Einsum> newStatements) {
         return new Cascade(name, batchRanks, inputs, outputs, newIntermediates, params, splits, indices, newStatements, span);

@@ -19,8 +19,8 @@ public record Einsum(Expr.Access target, Expr body, Reduction reduction, Expr wh
 
     /**
      * Every index of the iteration space, in order of first appearance: left-hand side first,
-     * then body, then condition. For an init, the iterative indices of the target are not part
-     * of it (the caller knows them from the tensor's declaration).
+     * then body, then condition. For an init this still lists the target's iterative indices;
+     * {@link Cascade#iterationSpace(Einsum)} leaves them out.
      */
     public List<String> space() {
         Set<String> out = new LinkedHashSet<>();

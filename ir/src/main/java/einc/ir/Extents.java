@@ -1,0 +1,236 @@
+package einc.ir;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The extent of every index of a cascade once it is bound to tensors (LANGUAGE.md §3): from the
+ * inputs' shapes, from explicit values ({@code --shape}), and through {@code split}. Binding checks
+ * every input shape against the declaration and reports a conflict naming both sides.
+ */
+public final class Extents {
+
+    private final Map<String, Long> values;
+
+    private Extents(Map<String, Long> values) {
+        this.values = values;
+    }
+
+    /** Every index's extent, in the cascade's index order. */
+    public Map<String, Long> values() {
+        return values;
+    }
+
+    public long of(String index) {
+        Long v = values.get(index);
+        if (v == null) throw new IllegalArgumentException("no extent for index '" + index + "'");
+        return v;
+    }
+
+    /** The shape of {@code t}: its ranks' extents, R + 1 at an iterative rank. */
+    public int[] shape(TensorDecl t) {
+        int[] shape = new int[t.arity()];
+        for (int i = 0; i < shape.length; i++) {
+            Rank r = t.ranks().get(i);
+            shape[i] = Math.toIntExact(of(r.index()) + (r.iterative() ? 1 : 0));
+        }
+        return shape;
+    }
+
+    /** Extents given by index name alone, for tests and tools that know them all. */
+    public static Extents of(Map<String, Long> values) {
+        return new Extents(new LinkedHashMap<>(values));
+    }
+
+    /**
+     * Binds the extents of {@code c} from {@code inputShapes} (by input name; inputs may be left out)
+     * and {@code explicit} values (by index name, or extent name in upper case).
+     *
+     * @throws EincException for a shape that contradicts the declaration or another input, an
+     *     explicit value for an unknown index, or an extent that nothing determines
+     */
+    public static Extents bind(Cascade c, Map<String, int[]> inputShapes, Map<String, Long> explicit) {
+        Binder b = new Binder(c);
+        for (Map.Entry<String, Long> e : explicit.entrySet()) b.explicit(e.getKey(), e.getValue());
+        for (Map.Entry<String, int[]> e : inputShapes.entrySet()) b.input(e.getKey(), e.getValue());
+        return b.finish(inputShapes);
+    }
+
+    /** Evaluates a constant index expression (no index variables) under known extents. */
+    public static long evalConstant(IndexExpr e, Map<String, Long> extents) {
+        return switch (e) {
+            case IndexExpr.Lit(long v) -> v;
+            case IndexExpr.Ext(String ix) -> {
+                Long v = extents.get(ix);
+                if (v == null) throw new IllegalStateException("extent of '" + ix + "' not known yet");
+                yield v;
+            }
+            case IndexExpr.Idx(String n) -> throw new IllegalArgumentException("index '" + n + "' in a constant expression");
+            case IndexExpr.INeg(IndexExpr a) -> -evalConstant(a, extents);
+            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) -> {
+                long x = evalConstant(a, extents), y = evalConstant(b, extents);
+                yield switch (op) {
+                    case ADD -> x + y;
+                    case SUB -> x - y;
+                    case MUL -> x * y;
+                    case DIV -> y == 0 ? 0 : Math.floorDiv(x, y);
+                    case MOD -> y == 0 ? 0 : Math.floorMod(x, y);
+                };
+            }
+        };
+    }
+
+    /** Collects what each source says of each extent class and checks that they agree. */
+    private static final class Binder {
+        private final Cascade c;
+        private final Map<String, IndexDef> defs = new LinkedHashMap<>();
+        /** Class representative -> value. */
+        private final Map<String, Long> classValue = new LinkedHashMap<>();
+        /** Class representative -> who gave the value ("K", "--shape"). */
+        private final Map<String, String> classSource = new LinkedHashMap<>();
+        /** Class representative -> the index name the source used. */
+        private final Map<String, String> classIndex = new LinkedHashMap<>();
+        private final List<Diagnostic> errors = new ArrayList<>();
+
+        Binder(Cascade c) {
+            this.c = c;
+            for (IndexDef d : c.indices()) defs.put(d.name(), d);
+        }
+
+        String rep(String index) {
+            IndexDef d = defs.get(index);
+            return d != null && d.rule() instanceof IndexDef.Bound(String r) ? r : index;
+        }
+
+        void explicit(String name, long value) {
+            String index = defs.containsKey(name) ? name : name.toLowerCase(Locale.ROOT);
+            if (!defs.containsKey(index)) {
+                errors.add(Diagnostic.error(null, Code.BAD_ARGUMENT,
+                        "cascade '" + c.name() + "' has no index '" + name + "'")
+                        .withHint("its indices are " + String.join(", ", defs.keySet())));
+                return;
+            }
+            if (value <= 0) {
+                errors.add(Diagnostic.error(null, Code.BAD_ARGUMENT, "extent of index '" + index + "' must be positive, got " + value));
+                return;
+            }
+            give(index, value, "--shape", null);
+        }
+
+        void input(String name, int[] shape) {
+            TensorDecl t = c.inputs().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+            if (t == null) {
+                errors.add(Diagnostic.error(null, Code.SHAPE_MISMATCH,
+                        "cascade '" + c.name() + "' has no input '" + name + "'")
+                        .withHint("its inputs are " + String.join(", ", c.inputs().stream().map(TensorDecl::name).toList())));
+                return;
+            }
+            if (shape.length != t.arity()) {
+                errors.add(Diagnostic.error(t.span(), Code.SHAPE_MISMATCH,
+                        "input '" + name + "' has " + t.arity() + " ranks " + t.indexNames()
+                                + " but the array given has " + shape.length + " " + Arrays.toString(shape)));
+                return;
+            }
+            for (int i = 0; i < shape.length; i++) {
+                String ix = t.ranks().get(i).index();
+                if (shape[i] <= 0) {
+                    errors.add(Diagnostic.error(t.span(), Code.SHAPE_MISMATCH,
+                            "input '" + name + "' has extent " + shape[i] + " at rank '" + ix + "'"));
+                    continue;
+                }
+                IndexDef d = defs.get(ix);
+                if (d != null && d.rule() instanceof IndexDef.Bound) give(ix, shape[i], name, t.span());
+            }
+        }
+
+        void give(String index, long value, String source, Span span) {
+            String r = rep(index);
+            IndexDef d = defs.get(r);
+            if (d != null && !(d.rule() instanceof IndexDef.Bound)) return; // split parts are checked in finish()
+            Long old = classValue.get(r);
+            if (old == null) {
+                classValue.put(r, value);
+                classSource.put(r, source);
+                classIndex.put(r, index);
+            } else if (old != value) {
+                errors.add(Diagnostic.error(span, Code.EXTENT_CONFLICT, index, value, describe(source),
+                        old, describe(classSource.get(r)) + sameAs(index, classIndex.get(r))));
+            }
+        }
+
+        static String describe(String source) {
+            return source.equals("--shape") ? "--shape" : source;
+        }
+
+        static String sameAs(String index, String other) {
+            return index.equals(other) ? "" : " (as index '" + other + "')";
+        }
+
+        Extents finish(Map<String, int[]> inputShapes) {
+            Map<String, Long> out = new LinkedHashMap<>();
+            // Resolve split parts in order until nothing changes: tiles may use other extents.
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (IndexDef d : defs.values()) {
+                    if (out.containsKey(d.name())) continue;
+                    Long v = value(d, out);
+                    if (v != null) {
+                        out.put(d.name(), v);
+                        changed = true;
+                    }
+                }
+            }
+            for (IndexDef d : defs.values()) {
+                if (!out.containsKey(d.name()) && errors.stream().noneMatch(e -> e.code() == Code.EXTENT_CONFLICT)) {
+                    errors.add(Diagnostic.error(d.span(), Code.EXTENT_UNDETERMINED, d.name())
+                            .withHint("give it with --shape " + d.name() + "=N, or read an input that has this rank"));
+                }
+            }
+            if (errors.isEmpty()) {
+                // Inputs at split ranks, and explicit values of split parts, must agree with the split.
+                for (Map.Entry<String, int[]> e : inputShapes.entrySet()) {
+                    TensorDecl t = c.inputs().stream().filter(x -> x.name().equals(e.getKey())).findFirst().orElseThrow();
+                    for (int i = 0; i < t.arity(); i++) {
+                        String ix = t.ranks().get(i).index();
+                        long want = out.get(ix);
+                        if (e.getValue()[i] != want)
+                            errors.add(Diagnostic.error(t.span(), Code.EXTENT_CONFLICT, ix, e.getValue()[i], t.name(), want, "the split of '" + ix + "'"));
+                    }
+                }
+            }
+            if (!errors.isEmpty()) throw new EincException(errors);
+            return new Extents(out);
+        }
+
+        private Long value(IndexDef d, Map<String, Long> known) {
+            Map<String, Long> ext = new LinkedHashMap<>(known);
+            try {
+                return switch (d.rule()) {
+                    case IndexDef.Bound(String r) -> r.equals(d.name()) ? classValue.get(r) : known.get(r);
+                    case IndexDef.SplitInner(String parent, IndexExpr tile) -> positive(d, evalConstant(tile, ext));
+                    case IndexDef.SplitOuter(String parent, IndexExpr tile) -> {
+                        Long m = known.get(parent);
+                        if (m == null) yield null;
+                        long t = positive(d, evalConstant(tile, ext));
+                        yield (m + t - 1) / t;
+                    }
+                };
+            } catch (IllegalStateException notYet) {
+                return null;
+            }
+        }
+
+        private long positive(IndexDef d, long tile) {
+            if (tile <= 0) {
+                errors.add(Diagnostic.error(d.span(), Code.BAD_SPLIT, "split tile of '" + d.name() + "' is " + tile + ", it must be positive"));
+                return 1;
+            }
+            return tile;
+        }
+    }
+}
