@@ -62,8 +62,8 @@ public final class ModuleEmitter {
 
     private String module(String triple, String dataLayout) {
         StringBuilder out = new StringBuilder();
-        out.append("; einc: cascade ").append(c.name()).append(", batch points ")
-                .append(plan.batchOuter ? "independent" : "run together").append(", total tensors ").append(plan.total).append('\n');
+        out.append("; einc: cascade ").append(c.name()).append(", independent points over ")
+                .append(plan.pointRanks).append(", total tensors ").append(plan.total).append('\n');
         out.append("source_filename = \"").append(c.name()).append(".ein\"\n");
         if (dataLayout != null) out.append("target datalayout = \"").append(dataLayout).append("\"\n");
         if (triple != null) out.append("target triple = \"").append(triple).append("\"\n");
@@ -164,7 +164,7 @@ public final class ModuleEmitter {
         String n = "1";
         if (plan.batchOuter) {
             Map<String, String> ext = loadExtents(b, "%ext");
-            for (String r : c.batchRanks()) n = b.mul(n, ext.get(r));
+            for (String r : plan.pointRanks) n = b.mul(n, ext.get(r));
         }
         b.line("ret i64 " + n);
         return b.finish("define i64 @" + symbol + "_tasks(ptr %ext) #0");
@@ -183,7 +183,7 @@ public final class ModuleEmitter {
     // --- the kernel
 
     /** Where a tensor lives in the kernel: its data, presence flags (or null), dims and strides of its storage. */
-    private record Storage(TensorDecl decl, String data, String present, List<String> dims, List<String> strides, int skipped) {}
+    private record Storage(TensorDecl decl, String data, String present, List<String> dims, List<String> strides) {}
 
     private String kernel() {
         IrBuilder b = new IrBuilder();
@@ -199,14 +199,14 @@ public final class ModuleEmitter {
         List<TensorDecl> args = new ArrayList<>(c.inputs());
         args.addAll(c.outputs());
         for (TensorDecl t : c.tensors()) {
-            int skip = plan.skipped(t);
             List<String> dims = new ArrayList<>();
             for (Rank r : t.ranks()) dims.add(r.iterative() ? b.add(ext.get(r.index()), "1") : ext.get(r.index()));
             List<String> strides = new ArrayList<>();
             String s = "1";
             for (int k = t.arity() - 1; k >= 0; k--) {
-                strides.addFirst(k < skip ? "0" : s);
-                if (k >= skip) s = b.mul(s, dims.get(k));
+                boolean skip = plan.skipped(t, k);
+                strides.addFirst(skip ? "0" : s);
+                if (!skip) s = b.mul(s, dims.get(k));
             }
             localSize.put(t.name(), s);
             String data;
@@ -222,39 +222,30 @@ public final class ModuleEmitter {
                 present = b.let("call ptr @malloc(i64 " + s + ")");
                 freed.add(present);
             }
-            store.put(t.name(), new Storage(t, data, present, dims, strides, skip));
+            store.put(t.name(), new Storage(t, data, present, dims, strides));
         }
 
         Map<String, String> env = new LinkedHashMap<>();
         IrBuilder.Loop points = null;
-        String task = "0";
         if (plan.batchOuter) {
             points = b.open("point", "%lo", "%hi");
-            task = points.index();
-            String rest = task;
-            List<String> batch = c.batchRanks();
+            String rest = points.index();
+            List<String> batch = plan.pointRanks;
             for (int k = batch.size() - 1; k >= 0; k--) {
                 String e = ext.get(batch.get(k));
                 env.put(batch.get(k), k == 0 ? rest : b.let("srem i64 " + rest + ", " + e));
                 if (k > 0) rest = b.let("sdiv i64 " + rest + ", " + e);
             }
         }
-        // Per point (or per call): outputs' own slices, presence cleared, partial outputs zeroed.
-        Map<String, Storage> view = new LinkedHashMap<>();
+        // Per point (or per call): presence cleared, the point's entries of partial outputs zeroed.
+        Lowering low = new Lowering(b, env, ext, par);
+        low.storage = store;
         for (Storage st : store.values()) {
             TensorDecl t = st.decl();
-            String data = st.data();
-            if (t.role() == TensorDecl.Role.OUTPUT && plan.batchOuter)
-                data = b.gep("float", data, b.mul(task, localSize.get(t.name())));
             if (st.present() != null)
                 b.line("call void @llvm.memset.p0.i64(ptr " + st.present() + ", i8 0, i64 " + localSize.get(t.name()) + ", i1 false)");
-            if (t.role() == TensorDecl.Role.OUTPUT && !plan.total.contains(t.name()))
-                b.line("call void @llvm.memset.p0.i64(ptr " + data + ", i8 0, i64 " + b.mul(localSize.get(t.name()), "4") + ", i1 false)");
-            view.put(t.name(), new Storage(t, data, st.present(), st.dims(), st.strides(), st.skipped()));
+            if (t.role() == TensorDecl.Role.OUTPUT && !plan.total.contains(t.name())) low.zero(st);
         }
-
-        Lowering low = new Lowering(b, env, ext, par);
-        low.storage = view;
         List<String> iterative = c.iterativeIndices();
         List<Einsum> body = c.statements();
         int i = 0;
@@ -302,6 +293,27 @@ public final class ModuleEmitter {
             this.env = env;
             this.ext = ext;
             this.par = par;
+        }
+
+        /** Writes 0 to every entry of output {@code t} at the current point. */
+        void zero(Storage t) {
+            TensorDecl d = t.decl();
+            List<IrBuilder.Loop> loops = new ArrayList<>();
+            String off = "0";
+            for (int k = 0; k < d.arity(); k++) {
+                String ix = d.ranks().get(k).index();
+                String pos;
+                if (env.containsKey(ix) && plan.pointRanks.contains(ix)) {
+                    pos = env.get(ix);
+                } else {
+                    IrBuilder.Loop l = b.open("z", "0", t.dims().get(k));
+                    loops.add(l);
+                    pos = l.index();
+                }
+                off = b.add(off, b.mul(pos, t.strides().get(k)));
+            }
+            b.store("float", "0.0", b.gep("float", t.data(), off));
+            for (int k = loops.size() - 1; k >= 0; k--) b.close(loops.get(k));
         }
 
         void statement(Einsum s) {
@@ -389,7 +401,7 @@ public final class ModuleEmitter {
                 IndexExpr ix = s.target().indices().get(k);
                 String pos = s.init() && r.iterative() ? "0" : index(ix);
                 if (!(s.init() && r.iterative()) && !plan.alwaysInRange(ix, r)) inRange = b.and(inRange, within(pos, t.dims().get(k)));
-                if (k >= t.skipped()) off = b.add(off, b.mul(pos, t.strides().get(k)));
+                off = b.add(off, b.mul(pos, t.strides().get(k)));
             }
             String join = inRange.equals("true") ? null : b.ifThen(inRange);
             b.store("float", value, b.gep("float", t.data(), off));
@@ -451,7 +463,7 @@ public final class ModuleEmitter {
                 IndexExpr ix = a.indices().get(k);
                 String pos = index(ix);
                 if (!plan.alwaysInRange(ix, d.ranks().get(k))) inRange = b.and(inRange, within(pos, t.dims().get(k)));
-                if (k >= t.skipped()) off = b.add(off, b.mul(pos, t.strides().get(k)));
+                off = b.add(off, b.mul(pos, t.strides().get(k)));
             }
             String safe = b.select(inRange, "i64", off, "0");
             String v = b.load("float", b.gep("float", t.data(), safe));

@@ -27,7 +27,8 @@ final class NativePlan {
     final Cascade cascade;
     /** Every index in the order of the kernel's extent array. */
     final List<String> indices;
-    /** Batch points are independent: the outer loop runs over them and intermediates hold one point. */
+    /** Ranks whose points are independent: the outer loop runs over them and intermediates hold one point. */
+    final List<String> pointRanks;
     final boolean batchOuter;
     /** Non-input tensors whose every entry is present once their statements ran. */
     final Set<String> total = new LinkedHashSet<>();
@@ -38,7 +39,8 @@ final class NativePlan {
         this.indices = c.indices().stream().map(IndexDef::name).toList();
         for (IndexDef d : c.indices())
             rep.put(d.name(), d.rule() instanceof IndexDef.Bound(String r) ? r : d.name());
-        this.batchOuter = independentBatchPoints(c);
+        this.pointRanks = independentRanks(c);
+        this.batchOuter = !pointRanks.isEmpty();
         findTotal();
     }
 
@@ -52,9 +54,9 @@ final class NativePlan {
         return i;
     }
 
-    /** Leading ranks of {@code t} that are left out of its storage (the batch ranks of a per-point tensor). */
-    int skipped(TensorDecl t) {
-        return batchOuter && t.role() != TensorDecl.Role.INPUT ? cascade.batchRanks().size() : 0;
+    /** Whether rank {@code k} of {@code t} is left out of its storage: a point rank of an intermediate. */
+    boolean skipped(TensorDecl t, int k) {
+        return t.role() == TensorDecl.Role.INTERMEDIATE && pointRanks.contains(t.ranks().get(k).index());
     }
 
     boolean tracksPresence(TensorDecl t) {
@@ -127,39 +129,62 @@ final class NativePlan {
     }
 
     /**
-     * Batch points are independent when every non-input tensor leads with the batch ranks and every
-     * access to one names them plainly, in order: a point then reads and writes only its own entries.
+     * The ranks whose points are independent: every non-input tensor has one plain rank of that
+     * name, every access to such a tensor names the index plainly there, and every statement
+     * iterates it without reducing it. A point then reads and writes only its own entries, so points
+     * run in any order, on any thread, with intermediates that hold one point. The batch ranks
+     * come first, then at most one more (the query rank of attention), in index order.
      */
-    private static boolean independentBatchPoints(Cascade c) {
-        List<String> batch = c.batchRanks();
-        if (batch.isEmpty()) return false;
+    private static List<String> independentRanks(Cascade c) {
+        List<String> out = new ArrayList<>();
+        boolean extra = false;
+        List<String> order = new ArrayList<>(c.batchRanks());
+        for (IndexDef d : c.indices()) if (!order.contains(d.name())) order.add(d.name());
+        for (String r : order) {
+            boolean batch = c.batchRanks().contains(r);
+            if (!batch && extra) continue;
+            if (!independent(c, r)) continue;
+            out.add(r);
+            if (!batch) extra = true;
+        }
+        List<String> sorted = new ArrayList<>();
+        for (IndexDef d : c.indices()) if (out.contains(d.name())) sorted.add(d.name());
+        return sorted;
+    }
+
+    private static boolean independent(Cascade c, String r) {
+        if (c.iterativeIndices().contains(r)) return false;
+        Map<String, Integer> at = new LinkedHashMap<>();
         for (TensorDecl t : c.tensors()) {
             if (t.role() == TensorDecl.Role.INPUT) continue;
-            if (t.arity() < batch.size()) return false;
-            for (int k = 0; k < batch.size(); k++)
-                if (!t.ranks().get(k).index().equals(batch.get(k)) || t.ranks().get(k).iterative()) return false;
+            int pos = -1;
+            for (int k = 0; k < t.arity(); k++) {
+                if (!t.ranks().get(k).index().equals(r)) continue;
+                if (pos >= 0 || t.ranks().get(k).iterative()) return false;
+                pos = k;
+            }
+            if (pos < 0) return false;
+            at.put(t.name(), pos);
         }
+        if (at.isEmpty()) return false;
         for (Einsum s : c.statements()) {
-            if (!leadsWithBatch(c, s.target(), batch)) return false;
+            if (!c.iterationSpace(s).contains(r) || s.reducedIndices().contains(r)) return false;
+            if (!names(s.target(), r, at)) return false;
             boolean[] ok = {true};
             List<Expr> parts = new ArrayList<>(List.of(s.body()));
             if (s.where() != null) parts.add(s.where());
             for (Expr part : parts)
                 Exprs.forEach(part, node -> {
-                    if (node instanceof Expr.Access a && !leadsWithBatch(c, a, batch)) ok[0] = false;
+                    if (node instanceof Expr.Access a && !names(a, r, at)) ok[0] = false;
                 });
             if (!ok[0]) return false;
-            for (String b : batch) if (s.reducedIndices().contains(b)) return false;
         }
-        for (String b : batch) if (c.iterativeIndices().contains(b)) return false;
         return true;
     }
 
-    private static boolean leadsWithBatch(Cascade c, Expr.Access a, List<String> batch) {
-        TensorDecl t = c.tensorOrThrow(a.tensor());
-        if (t.role() == TensorDecl.Role.INPUT) return true;
-        for (int k = 0; k < batch.size(); k++)
-            if (!batch.get(k).equals(a.indices().get(k).plainIndex())) return false;
-        return true;
+    /** Whether {@code a} names {@code r} plainly at the tensor's rank {@code r} (inputs: always). */
+    private static boolean names(Expr.Access a, String r, Map<String, Integer> at) {
+        Integer pos = at.get(a.tensor());
+        return pos == null || r.equals(a.indices().get(pos).plainIndex());
     }
 }
