@@ -324,6 +324,12 @@ public final class ModuleEmitter {
             reduced.retainAll(space);
             List<String> free = new ArrayList<>(space);
             free.removeAll(reduced);
+            if (s.reduceOp() != null && !free.isEmpty() && !reduced.isEmpty() && s.where() == null
+                    && plan.neverAbsent(s.body(), null) && plainTarget(s)
+                    && unitStrides(s, free.getLast()) > unitStrides(s, reduced.getLast())) {
+                accumulate(s, free, reduced);
+                return;
+            }
             List<IrBuilder.Loop> freeLoops = new ArrayList<>();
             for (String ix : free) {
                 IrBuilder.Loop l = b.open("l." + ix, "0", ext.get(ix));
@@ -368,6 +374,77 @@ public final class ModuleEmitter {
                 b.close(freeLoops.get(k));
                 env.remove(free.get(k));
             }
+        }
+
+        /**
+         * A reduction whose every point exists and is present, with the innermost free index
+         * contiguous in more accesses than the innermost reduced one: the target starts at the
+         * identity and accumulates with that free index innermost, so the inner loop vectorizes
+         * without a horizontal reduction ({@code AV[p, f] += A[m, p] * V[m, f]} over f).
+         */
+        private void accumulate(Einsum s, List<String> free, List<String> reduced) {
+            b.comment("accumulated in place, " + free.getLast() + " innermost");
+            Storage target = storage.get(s.tensor());
+            ReduceOp op = s.reduceOp();
+            List<IrBuilder.Loop> loops = new ArrayList<>();
+            for (String ix : free) loops.add(loop(ix));
+            write(s, target, IrBuilder.f32(op.identity()), "true");
+            closeAll(loops, free);
+            List<String> order = new ArrayList<>(free.subList(0, free.size() - 1));
+            order.addAll(reduced);
+            order.add(free.getLast());
+            for (String ix : order) loops.add(loop(ix));
+            String ptr = b.gep("float", target.data(), targetOffset(s, target));
+            String old = b.load("float", ptr);
+            b.store("float", combine(op, old, number(s.body()).v()), ptr);
+            closeAll(loops, order);
+        }
+
+        private IrBuilder.Loop loop(String ix) {
+            IrBuilder.Loop l = b.open("l." + ix, "0", ext.get(ix));
+            env.put(ix, l.index());
+            return l;
+        }
+
+        private void closeAll(List<IrBuilder.Loop> loops, List<String> names) {
+            for (int k = loops.size() - 1; k >= 0; k--) {
+                b.close(loops.get(k));
+                env.remove(names.get(k));
+            }
+            loops.clear();
+        }
+
+        private String targetOffset(Einsum s, Storage t) {
+            String off = "0";
+            for (int k = 0; k < t.decl().arity(); k++) off = b.add(off, b.mul(index(s.target().indices().get(k)), t.strides().get(k)));
+            return off;
+        }
+
+        /** Whether the target of {@code s} is distinct plain indices, each always in range. */
+        private boolean plainTarget(Einsum s) {
+            if (s.init()) return false;
+            TensorDecl d = c.tensorOrThrow(s.tensor());
+            Set<String> seen = new LinkedHashSet<>();
+            for (int k = 0; k < d.arity(); k++) {
+                IndexExpr ix = s.target().indices().get(k);
+                if (ix.plainIndex() == null || !seen.add(ix.plainIndex()) || !plan.alwaysInRange(ix, d.ranks().get(k))) return false;
+            }
+            return true;
+        }
+
+        /** How many accesses of {@code s} (target included) walk memory with stride 1 along {@code index}. */
+        private int unitStrides(Einsum s, String index) {
+            List<Expr.Access> all = new ArrayList<>(List.of(s.target()));
+            einc.ir.Exprs.forEach(s.body(), n -> {
+                if (n instanceof Expr.Access a) all.add(a);
+            });
+            int count = 0;
+            for (Expr.Access a : all) {
+                Storage t = storage.get(a.tensor());
+                for (int k = 0; k < a.indices().size(); k++)
+                    if (index.equals(a.indices().get(k).plainIndex()) && t.strides().get(k).equals("1")) count++;
+            }
+            return count;
         }
 
         private String combine(ReduceOp op, String acc, String x) {
