@@ -79,7 +79,7 @@ public final class ModuleEmitter {
         out.append("declare ptr @malloc(i64)\ndeclare void @free(ptr)\n");
         out.append("declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n");
         for (String m : usedMath) out.append(m).append('\n');
-        out.append("\nattributes #0 = { nounwind ").append(targetAttributes).append("}\n");
+        out.append("\nattributes #0 = { nounwind \"prefer-vector-width\"=\"512\" ").append(targetAttributes).append("}\n");
         return out.toString();
     }
 
@@ -324,15 +324,18 @@ public final class ModuleEmitter {
             reduced.retainAll(space);
             List<String> free = new ArrayList<>(space);
             free.removeAll(reduced);
-            if (s.reduceOp() != null && !free.isEmpty() && !reduced.isEmpty() && s.where() == null
-                    && plan.neverAbsent(s.body(), null) && plainTarget(s)
+            Storage tgt = storage.get(s.tensor());
+            boolean alwaysExists = s.where() == null && plan.neverAbsent(s.body(), null);
+            if (s.reduceOp() != null && !free.isEmpty() && !reduced.isEmpty() && plainTarget(s)
+                    && (alwaysExists || tgt.present() != null || s.reduceOp() == ReduceOp.SUM && tgt.decl().role() == TensorDecl.Role.OUTPUT)
                     && unitStrides(s, free.getLast()) > unitStrides(s, reduced.getLast())) {
                 accumulate(s, free, reduced);
                 return;
             }
             List<IrBuilder.Loop> freeLoops = new ArrayList<>();
             for (String ix : free) {
-                IrBuilder.Loop l = b.open("l." + ix, "0", ext.get(ix));
+                String[] range = range(ix, s);
+                IrBuilder.Loop l = b.open("l." + ix, range[0], range[1]);
                 env.put(ix, l.index());
                 freeLoops.add(l);
             }
@@ -351,7 +354,8 @@ public final class ModuleEmitter {
                 b.store("i1", "false", seen);
                 List<IrBuilder.Loop> redLoops = new ArrayList<>();
                 for (String ix : reduced) {
-                    IrBuilder.Loop l = b.open("r." + ix, "0", ext.get(ix));
+                    String[] range = range(ix, s);
+                    IrBuilder.Loop l = b.open("r." + ix, range[0], range[1]);
                     env.put(ix, l.index());
                     redLoops.add(l);
                 }
@@ -387,21 +391,29 @@ public final class ModuleEmitter {
             Storage target = storage.get(s.tensor());
             ReduceOp op = s.reduceOp();
             List<IrBuilder.Loop> loops = new ArrayList<>();
-            for (String ix : free) loops.add(loop(ix));
-            write(s, target, IrBuilder.f32(op.identity()), "true");
+            for (String ix : free) loops.add(loop(ix, null));
+            write(s, target, IrBuilder.f32(op.identity()), "false");
             closeAll(loops, free);
             List<String> order = new ArrayList<>(free.subList(0, free.size() - 1));
             order.addAll(reduced);
             order.add(free.getLast());
-            for (String ix : order) loops.add(loop(ix));
-            String ptr = b.gep("float", target.data(), targetOffset(s, target));
+            for (String ix : order) loops.add(loop(ix, s));
+            String off = targetOffset(s, target);
+            String ptr = b.gep("float", target.data(), off);
+            Point p = point(s);
+            String ok = b.and(p.exists, b.not(p.value.abs()));
             String old = b.load("float", ptr);
-            b.store("float", combine(op, old, number(s.body()).v()), ptr);
+            b.store("float", b.select(ok, "float", combine(op, old, p.value.v()), old), ptr);
+            if (target.present() != null) {
+                String flag = b.gep("i8", target.present(), off);
+                b.store("i8", b.select(p.exists, "i8", "1", b.load("i8", flag)), flag);
+            }
             closeAll(loops, order);
         }
 
-        private IrBuilder.Loop loop(String ix) {
-            IrBuilder.Loop l = b.open("l." + ix, "0", ext.get(ix));
+        private IrBuilder.Loop loop(String ix, Einsum s) {
+            String[] range = range(ix, s);
+            IrBuilder.Loop l = b.open("l." + ix, range[0], range[1]);
             env.put(ix, l.index());
             return l;
         }
@@ -418,6 +430,54 @@ public final class ModuleEmitter {
             String off = "0";
             for (int k = 0; k < t.decl().arity(); k++) off = b.add(off, b.mul(index(s.target().indices().get(k)), t.strides().get(k)));
             return off;
+        }
+
+        /**
+         * The loop range of {@code ix} in {@code s}: the whole extent, narrowed by the conjuncts of
+         * the condition that compare it with an index already fixed ({@code m <= p}: m below p + 1).
+         * Points outside do not exist, and the condition is still tested inside.
+         */
+        private String[] range(String ix, Einsum s) {
+            String lo = "0", hi = ext.get(ix);
+            if (s == null || s.where() == null) return new String[] {lo, hi};
+            List<Expr> conjuncts = new ArrayList<>();
+            conjuncts(s.where(), conjuncts);
+            for (Expr e : conjuncts) {
+                if (!(e instanceof Expr.Binary(Expr.Op op, Expr.IndexValue(String a), Expr.IndexValue(String x)))) continue;
+                Expr.Op o = op;
+                String other;
+                if (a.equals(ix) && env.containsKey(x)) other = x;
+                else if (x.equals(ix) && env.containsKey(a)) {
+                    other = a;
+                    o = switch (op) { case LT -> Expr.Op.GT; case LE -> Expr.Op.GE; case GT -> Expr.Op.LT; case GE -> Expr.Op.LE; default -> op; };
+                } else continue;
+                String v = env.get(other);
+                switch (o) {
+                    case LE -> hi = min(hi, b.add(v, "1"));
+                    case LT -> hi = min(hi, v);
+                    case GE -> lo = max(lo, v);
+                    case GT -> lo = max(lo, b.add(v, "1"));
+                    default -> {}
+                }
+            }
+            return new String[] {lo, hi};
+        }
+
+        private void conjuncts(Expr e, List<Expr> out) {
+            if (e instanceof Expr.Binary(Expr.Op op, Expr x, Expr y) && op == Expr.Op.AND) {
+                conjuncts(x, out);
+                conjuncts(y, out);
+            } else {
+                out.add(e);
+            }
+        }
+
+        private String min(String a, String x) {
+            return b.select(b.let("icmp slt i64 " + a + ", " + x), "i64", a, x);
+        }
+
+        private String max(String a, String x) {
+            return b.select(b.let("icmp sgt i64 " + a + ", " + x), "i64", a, x);
         }
 
         /** Whether the target of {@code s} is distinct plain indices, each always in range. */
