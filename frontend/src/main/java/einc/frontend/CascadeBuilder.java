@@ -515,9 +515,18 @@ final class CascadeBuilder {
         }
         if (t != null && t.ranks != null && lhsOk && (record || !init)) {
             full = fill(t, written.stream().map(IndexExpr::idx).map(IndexExpr.class::cast).toList());
+            int clash = full == null ? -1 : filledBatchClash(full, written.size());
             if (full == null) {
                 arityError(spans.of(tctx), t, written.size());
                 written.forEach(excused::add);
+                t.ranks.forEach(r -> excused.add(r.index()));
+            } else if (clash >= 0) {
+                String ix = written.get(clash);
+                error(spans.of(positions.get(clash)), Code.DUPLICATE_INDEX, ix, "the left-hand side")
+                        .hint("'" + ix + "' is a batch rank of '" + name + "', filled in before the ranks written here; use another index");
+                written.forEach(excused::add);
+                t.ranks.forEach(r -> excused.add(r.index()));
+                full = null;
             } else {
                 int offset = full.size() - written.size();
                 for (int i = 0; i < written.size(); i++) {
@@ -637,6 +646,15 @@ final class CascadeBuilder {
         for (int i = 0; i < missing; i++) full.add(IndexExpr.idx(t.ranks.get(i).index()));
         full.addAll(written);
         return full;
+    }
+
+    /** The written position whose index repeats a batch rank filled in before it, or -1. */
+    private static int filledBatchClash(List<IndexExpr> full, int written) {
+        int offset = full.size() - written;
+        for (int i = offset; i < full.size(); i++) {
+            if (full.subList(0, offset).contains(full.get(i))) return i - offset;
+        }
+        return -1;
     }
 
     private void arityError(Span at, TensorInfo t, int written) {

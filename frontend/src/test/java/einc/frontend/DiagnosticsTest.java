@@ -104,6 +104,28 @@ class DiagnosticsTest {
         for (Code c : frontend) assertTrue(covered.contains(c.id()), () -> "no program under errors/ expects " + c.id());
     }
 
+    /** ANTLR's console listeners are replaced: a bad program prints nothing, it only throws. */
+    @Test
+    void badProgramsPrintNothingToTheConsole() throws IOException {
+        java.io.PrintStream out = System.out;
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream capture = new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8);
+        int failed = 0;
+        try {
+            System.setOut(capture);
+            System.setErr(capture);
+            for (Path p : programs().toList()) {
+                if (!diagnostics(new Source(p.toString(), Files.readString(p))).isEmpty()) failed++;
+            }
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertEquals("", buffer.toString(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(programs().count(), failed);
+    }
+
     @Test
     void diagnosticsComeInSourceOrder() throws IOException {
         Path p = ERRORS.resolve("many_errors.ein");

@@ -129,14 +129,9 @@ class RobustnessTest {
             int edits = 1 + random.nextInt(3);
             for (int k = 0; k < edits; k++) text = mutate(text, random);
             Source source = new Source("mutant" + i + ".ein", text);
+            List<Cascade> cascades;
             try {
-                List<Cascade> cascades = Frontend.compile(source);
-                compiled++;
-                for (Cascade c : cascades) {
-                    String printed = Printer.print(c);
-                    List<Cascade> again = Frontend.compile(new Source("printed.ein", printed));
-                    assertEquals(List.of(c), again, () -> "round trip of a mutant changed its IR:\n" + source.text() + "\nprinted:\n" + printed);
-                }
+                cascades = Frontend.compile(source);
             } catch (EincException e) {
                 rejected++;
                 assertFalse(e.diagnostics().isEmpty());
@@ -144,8 +139,19 @@ class RobustnessTest {
                     assertTrue(d.span() != null && d.span().line() >= 1, () -> "diagnostic without a position: " + d.message());
                     assertFalse(d.render().isEmpty());
                 }
+                continue;
             } catch (RuntimeException | StackOverflowError e) {
-                fail("mutant " + i + " crashed the frontend with " + e + ":\n" + text, e);
+                throw new AssertionError("mutant " + i + " crashed the frontend with " + e + ":\n" + text, e);
+            }
+            compiled++;
+            for (Cascade c : cascades) {
+                String printed = Printer.print(c);
+                try {
+                    List<Cascade> again = Frontend.compile(new Source("printed.ein", printed));
+                    assertEquals(List.of(c), again, () -> "round trip of a mutant changed its IR:\n" + source.text() + "\nprinted:\n" + printed);
+                } catch (EincException e) {
+                    fail("the printed form of a valid mutant does not compile:\n" + source.text() + "\nprinted:\n" + printed + "\n" + e.render());
+                }
             }
         }
         assertEquals(MUTANTS, compiled + rejected);
