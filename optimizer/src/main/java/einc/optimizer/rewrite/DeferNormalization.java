@@ -75,7 +75,11 @@ public final class DeferNormalization implements Rewrite {
             decls.add(Rewriting.intermediate(tn, t.ranks(), DType.F32));
             Expr.Access tnAccess = Rewriting.access(tn, s.target().indices());
             out.add(Rewriting.statement(tnAccess, body, new Reduction(ReduceOp.SUM, reducedOrder(probe, s)), s.where()));
-            out.add(Rewriting.statement(s.target(), Rewriting.div(tnAccess, q.denominator), null, null));
+            Expr quotient = Rewriting.div(tnAccess, q.denominator);
+            // an empty sum was 0 before; keep it 0 rather than 0 / 0 where masks or shifts can empty a row
+            if (mayBeEmpty(c, s))
+                quotient = new Expr.Select(new Expr.Binary(Expr.Op.EQ, q.denominator, new Expr.Const(0)), new Expr.Const(0), quotient);
+            out.add(Rewriting.statement(s.target(), quotient, null, null));
             deferred++;
             changes.add(s.tensor() + ": the division by " + describe(q.denominator) + q.via + " moved out of the sum over "
                     + String.join(", ", s.reducedIndices()) + " (the sum is now " + tn + ")");
@@ -130,6 +134,24 @@ public final class DeferNormalization implements Rewrite {
         Set<String> seen = new LinkedHashSet<>();
         for (IndexExpr ix : a.indices()) if (ix.plainIndex() == null || !seen.add(ix.plainIndex())) return null;
         return def;
+    }
+
+    /**
+     * Whether a sum entry of {@code s} may have no present term: some statement it depends on (or
+     * itself) has a condition or reads at a position other than a plain index.
+     */
+    static boolean mayBeEmpty(Cascade c, Einsum s) {
+        List<Einsum> work = new ArrayList<>(List.of(s));
+        Set<String> seen = new LinkedHashSet<>();
+        for (int i = 0; i < work.size(); i++) {
+            Einsum x = work.get(i);
+            if (x.where() != null) return true;
+            for (Expr.Access a : Rewriting.accesses(x)) {
+                if (a.indices().stream().anyMatch(ix -> ix.plainIndex() == null)) return true;
+                if (seen.add(a.tensor())) c.definition(a.tensor()).ifPresent(work::add);
+            }
+        }
+        return false;
     }
 
     private static List<String> reducedOrder(Einsum probe, Einsum original) {
