@@ -1,6 +1,7 @@
 package einc.optimizer;
 
 import einc.ir.Cascade;
+import einc.ir.Printer;
 import einc.optimizer.rewrite.CommonSubexpressions;
 import einc.optimizer.rewrite.ConstantFolding;
 import einc.optimizer.rewrite.DeadStatements;
@@ -118,7 +119,7 @@ public final class Pipeline {
                 if (res.cascade() == cur) log.accept("// IR after " + r.name() + " (unchanged)");
                 else {
                     log.accept("// IR after " + r.name());
-                    log.accept(o.printer() == null ? res.cascade().toString() : o.printer().apply(res.cascade()));
+                    log.accept(o.printer() == null ? Printer.print(res.cascade()) : o.printer().apply(res.cascade()));
                 }
             }
             cur = res.cascade();

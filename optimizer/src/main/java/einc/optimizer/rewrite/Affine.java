@@ -62,9 +62,17 @@ record Affine(Map<String, Expr> coefficients, Expr constant) {
     /** The form as an expression: terms in order, then the constant, subtracting negative parts. */
     Expr expr() {
         Expr out = null;
-        for (Map.Entry<String, Expr> t : coefficients.entrySet()) out = join(out, t.getValue(), new Expr.IndexValue(t.getKey()));
+        for (Map.Entry<String, Expr> t : coefficients.entrySet())
+            if (!negative(t.getValue())) out = join(out, t.getValue(), new Expr.IndexValue(t.getKey()));
+        for (Map.Entry<String, Expr> t : coefficients.entrySet())
+            if (negative(t.getValue())) out = join(out, t.getValue(), new Expr.IndexValue(t.getKey()));
         if (out == null) return constant;
         return constant instanceof Expr.Const(double k) && k == 0 ? out : join(out, constant, null);
+    }
+
+    private static boolean negative(Expr coef) {
+        return coef instanceof Expr.Const(double k) && k < 0
+                || coef instanceof Expr.Binary(Expr.Op op, Expr.Const(double k), Expr r) && op == Expr.Op.MUL && k == -1;
     }
 
     /** {@code out + coef * x} (or {@code out - |coef| * x}); {@code x} null for the constant. */

@@ -52,9 +52,9 @@ public final class MaskToBounds implements Rewrite {
             bounds += sb.bounds().size();
             tiles += sb.tiles().size();
             List<String> parts = new ArrayList<>();
-            for (Bound b : sb.bounds()) parts.add(b.index() + " " + b.op().spelling + " " + Text.of(b.bound()));
-            for (Tiles t : sb.tiles()) parts.add("skip tile " + t.outer() + " when " + Text.of(t.skipWhen())
-                    + (t.denseWhen() == null ? "" : ", unmasked when " + Text.of(t.denseWhen())));
+            for (Bound b : sb.bounds()) parts.add(b.index() + " " + b.op().spelling + " " + einc.ir.Printer.print(b.bound()));
+            for (Tiles t : sb.tiles()) parts.add("skip tile " + t.outer() + " when " + einc.ir.Printer.print(t.skipWhen())
+                    + (t.denseWhen() == null ? "" : ", unmasked when " + einc.ir.Printer.print(t.denseWhen())));
             changes.add(sb.tensor() + ": " + String.join("; ", parts) + (sb.exact() ? "" : " (the rest of the condition stays a test)"));
         }
         Map<String, Integer> counters = new LinkedHashMap<>();

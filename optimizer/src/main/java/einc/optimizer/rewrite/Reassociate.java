@@ -86,7 +86,7 @@ public final class Reassociate implements Rewrite {
             if (!Rewriting.plainTarget(def)) continue;
             if (def.where() != null) throw new NotApplicable(a.tensor() + " is masked (a prefix sum: prefix-to-recurrence)");
             for (Expr f : Rewriting.factors(def.body()))
-                if (!linear(f)) throw new NotApplicable(a.tensor() + " applies a non-linear step (" + Text.of(f) + ") before the sum");
+                if (!linear(f)) throw new NotApplicable(a.tensor() + " applies a non-linear step (" + einc.ir.Printer.print(f) + ") before the sum");
             Set<String> seen = new LinkedHashSet<>();
             for (IndexExpr ix : a.indices()) if (ix.plainIndex() == null || !seen.add(ix.plainIndex())) throw new NotApplicable(a.tensor() + " is read at shifted positions");
             s = def;
