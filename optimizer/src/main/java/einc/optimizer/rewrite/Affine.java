@@ -71,8 +71,8 @@ record Affine(Map<String, Expr> coefficients, Expr constant) {
     }
 
     private static boolean negative(Expr coef) {
-        return coef instanceof Expr.Const(double k) && k < 0
-                || coef instanceof Expr.Binary(Expr.Op op, Expr.Const(double k), Expr r) && op == Expr.Op.MUL && k == -1;
+        if (coef instanceof Expr.Const(double k)) return k < 0;
+        return coef instanceof Expr.Binary(Expr.Op op, Expr.Const(double k), Expr r) && op == Expr.Op.MUL && k == -1;
     }
 
     /** {@code out + coef * x} (or {@code out - |coef| * x}); {@code x} null for the constant. */
