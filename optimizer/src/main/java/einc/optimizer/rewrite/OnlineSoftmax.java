@@ -102,6 +102,8 @@ public final class OnlineSoftmax implements Rewrite {
         String m = g.reducedIndices().getFirst();
         if (c.iterativeIndices().contains(m)) throw new NotApplicable(m + " is already iterative");
         if (!Rewriting.plainTarget(g) || c.tensorOrThrow(g.tensor()).isIterative()) throw new NotApplicable("its target is not plain indices");
+        // a filtered max over an empty row is absent, a running max is -inf: the two differ
+        if (g.where() != null) throw new NotApplicable("it has a where-condition of its own (mask the statement that produces the scores instead)");
         List<Einsum> overM = c.statements().stream().filter(s -> !s.init() && c.iterationSpace(s).contains(m)).toList();
         List<Einsum> exps = new ArrayList<>(), sums = new ArrayList<>();
         for (Einsum s : overM) if (s != g && Rewriting.reads(s).contains(g.tensor())) exps.add(s);
@@ -182,6 +184,7 @@ public final class OnlineSoftmax implements Rewrite {
         if (s.init() || s.reduceOp() != ReduceOp.SUM || !s.reducedIndices().equals(List.of(m)))
             throw new NotApplicable(at + "is not a sum over " + m + " alone (defer-normalization first?)");
         if (!Rewriting.plainTarget(s) || c.tensorOrThrow(s.tensor()).isIterative()) throw new NotApplicable(at + "does not have a plain target");
+        if (s.where() != null) throw new NotApplicable(at + "has a where-condition of its own (mask the scores instead)");
         if (Rewriting.mentions(s.body(), g.tensor()) || Rewriting.mentions(s.where(), g.tensor()))
             throw new NotApplicable(at + "also reads " + g.tensor());
         int found = 0;

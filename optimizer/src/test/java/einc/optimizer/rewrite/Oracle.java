@@ -35,7 +35,7 @@ final class Oracle {
         return Interpreter.run(c, x, inputs, Interpreter.params(c, x, params));
     }
 
-    /** The largest relative L2 error over the outputs of {@code b} against {@code a}; infinite when NaNs differ. */
+    /** The largest relative L2 error over the outputs of {@code b} against {@code a}; infinite when NaNs or infinities differ. */
     static double error(Cascade a, Cascade b, Map<String, Long> extents, Map<String, Double> params, long seed) {
         Map<String, Dense> in = inputs(a, extents, seed);
         Map<String, Dense> ra = run(a, in, params), rb = run(b, in, params);
@@ -46,6 +46,10 @@ final class Oracle {
             for (int i = 0; i < x.length; i++) {
                 if (Double.isNaN(x[i]) || Double.isNaN(y[i])) {
                     if (Double.isNaN(x[i]) != Double.isNaN(y[i])) return Double.POSITIVE_INFINITY;
+                    continue;
+                }
+                if (Double.isInfinite(x[i]) || Double.isInfinite(y[i])) {
+                    if (x[i] != y[i]) return Double.POSITIVE_INFINITY;
                     continue;
                 }
                 num += (x[i] - y[i]) * (x[i] - y[i]);
