@@ -8,6 +8,7 @@ import einc.ir.EincException;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.TensorDecl;
+import einc.optimizer.Flops;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Map<String, Dense> results = runner.run(c, x, inputs, values);
         double seconds = (System.nanoTime() - start) / 1e9;
-        OptionalLong flops = OptionalLong.empty();
+        OptionalLong flops = OptionalLong.of(Flops.count(c, x.values()).total());
 
         List<Summary.Array> outputInfo = writeOutputs(c, results);
         Summary summary = new Summary(c.name(), file.toString(), x.values(), inputInfo, values, backend, seconds, flops, outputInfo);

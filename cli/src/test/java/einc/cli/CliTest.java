@@ -127,6 +127,42 @@ class CliTest {
         assertTrue(typo.out().contains("input    B [3]") && typo.out().contains("random normal"), typo.out());
     }
 
+    /** The main example end to end: inputs from .npy with batch ranks first, AV compared with softmax attention computed here. */
+    @Test
+    void softmaxExampleAgreesWithAttentionComputedByHand() throws IOException {
+        Path example = Path.of("..", "examples", "attention", "softmax.ein");
+        int h = 2, p = 3, m = 5, e = 4, f = 2;
+        java.util.Random rnd = new java.util.Random(7);
+        double[] q = new double[h * p * e], k = new double[h * m * e], v = new double[h * m * f];
+        for (double[] a : new double[][] {q, k, v}) for (int i = 0; i < a.length; i++) a[i] = rnd.nextGaussian();
+        Path in = Files.createDirectory(dir.resolve("in"));
+        Npy.write(in.resolve("Q.npy"), Tensor.of(q, 1, h, p, e));
+        Npy.write(in.resolve("K.npy"), Tensor.of(k, 1, h, m, e));
+        Npy.write(in.resolve("V.npy"), Tensor.of(v, 1, h, m, f));
+        Path out = dir.resolve("out");
+        Result r = einc("run", example.toString(), "--inputs", in.toString(), "--outputs", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("extents  b=1 h=2 p=3 e=4 m=5 f=2"), r.out());
+        Tensor av = Npy.read(out.resolve("AV.npy"));
+        assertArrayEquals(new long[] {1, h, p, f}, av.shape());
+        for (int hh = 0; hh < h; hh++) {
+            for (int pp = 0; pp < p; pp++) {
+                double[] s = new double[m];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int mm = 0; mm < m; mm++) {
+                    for (int ee = 0; ee < e; ee++) s[mm] += q[(hh * p + pp) * e + ee] * k[(hh * m + mm) * e + ee] / Math.sqrt(e);
+                    max = Math.max(max, s[mm]);
+                }
+                for (int mm = 0; mm < m; mm++) sum += s[mm] = Math.exp(s[mm] - max);
+                for (int ff = 0; ff < f; ff++) {
+                    double want = 0;
+                    for (int mm = 0; mm < m; mm++) want += s[mm] / sum * v[(hh * m + mm) * f + ff];
+                    assertEquals(want, av.get(0, hh, pp, ff), 1e-6, "AV[0, " + hh + ", " + pp + ", " + ff + "]");
+                }
+            }
+        }
+    }
+
     @Test
     void randomInputsFollowTheSeedInputByInput() throws IOException {
         Path f = file("mv.ein", MATVEC);
