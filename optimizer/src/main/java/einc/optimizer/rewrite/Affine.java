@@ -62,12 +62,14 @@ record Affine(Map<String, Expr> coefficients, Expr constant) {
     /** The form as an expression: terms in order, then the constant, subtracting negative parts. */
     Expr expr() {
         Expr out = null;
+        boolean constantFirst = !negative(constant) && !(constant instanceof Expr.Const(double z) && z == 0);
         for (Map.Entry<String, Expr> t : coefficients.entrySet())
             if (!negative(t.getValue())) out = join(out, t.getValue(), new Expr.IndexValue(t.getKey()));
+        if (constantFirst) out = join(out, constant, null);
         for (Map.Entry<String, Expr> t : coefficients.entrySet())
             if (negative(t.getValue())) out = join(out, t.getValue(), new Expr.IndexValue(t.getKey()));
         if (out == null) return constant;
-        return constant instanceof Expr.Const(double k) && k == 0 ? out : join(out, constant, null);
+        return constantFirst || constant instanceof Expr.Const(double k) && k == 0 ? out : join(out, constant, null);
     }
 
     private static boolean negative(Expr coef) {
@@ -101,12 +103,16 @@ record Affine(Map<String, Expr> coefficients, Expr constant) {
     }
 
     static Expr mul(Expr a, Expr b) {
-        if (a instanceof Expr.Const(double x) && b instanceof Expr.Const(double y)) return new Expr.Const(x * y);
-        if (a instanceof Expr.Const(double x) && x == 1) return b;
-        if (b instanceof Expr.Const(double y) && y == 1) return a;
-        if (a instanceof Expr.Const(double x) && x == 0 || b instanceof Expr.Const(double y) && y == 0) return ZERO;
-        if (b instanceof Expr.Const) return new Expr.Binary(Expr.Op.MUL, b, a);
-        return new Expr.Binary(Expr.Op.MUL, a, b);
+        // pull literal factors to the front and multiply them: (-1) * ((-1) * M) -> M
+        double k = 1;
+        if (a instanceof Expr.Const(double x)) { k *= x; a = null; }
+        else if (a instanceof Expr.Binary(Expr.Op op, Expr.Const(double x), Expr r) && op == Expr.Op.MUL) { k *= x; a = r; }
+        if (b instanceof Expr.Const(double y)) { k *= y; b = null; }
+        else if (b instanceof Expr.Binary(Expr.Op op, Expr.Const(double y), Expr r) && op == Expr.Op.MUL) { k *= y; b = r; }
+        Expr rest = a == null ? b : b == null ? a : new Expr.Binary(Expr.Op.MUL, a, b);
+        if (k == 0) return ZERO;
+        if (rest == null) return new Expr.Const(k);
+        return k == 1 ? rest : new Expr.Binary(Expr.Op.MUL, new Expr.Const(k), rest);
     }
 
     static Expr neg(Expr a) {

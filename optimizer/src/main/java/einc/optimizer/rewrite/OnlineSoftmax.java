@@ -101,6 +101,9 @@ public final class OnlineSoftmax implements Rewrite {
         if (g.reducedIndices().size() != 1) throw new NotApplicable("it reduces " + g.reducedIndices() + ", not one index");
         String m = g.reducedIndices().getFirst();
         if (c.iterativeIndices().contains(m)) throw new NotApplicable(m + " is already iterative");
+        // tiles of an inner split part can lie wholly past the end of the parent, and an empty tile must still give -inf and 0
+        if (c.index(m).map(IndexDef::rule).orElse(null) instanceof IndexDef.SplitInner)
+            throw new NotApplicable(m + " is the inner part of a split (its tiles can lie past the end of the parent)");
         if (!Rewriting.plainTarget(g) || c.tensorOrThrow(g.tensor()).isIterative()) throw new NotApplicable("its target is not plain indices");
         // a filtered max over an empty row is absent, a running max is -inf: the two differ
         if (g.where() != null) throw new NotApplicable("it has a where-condition of its own (mask the statement that produces the scores instead)");
