@@ -45,6 +45,33 @@ class RewritesTest {
     }
 
     @Test
+    void chunksCausalLinearAttentionIntoARecurrence() {
+        Cascade c = Examples.linear(le(idx("m"), idx("p")));
+        for (long tile : new long[] {1, 3, 4}) {
+            Rewrite.Result r = new PrefixToRecurrence(tile).apply(c);
+            assertTrue(r.applied(), r.reason());
+            assertEquals(2, r.counters().get("chunked"));
+            Cascade o = new DeadStatements().apply(r.cascade()).cascade();
+            Verifier.check(o, "prefix-to-recurrence");
+            assertTrue(o.tensor("S").isEmpty(), "the P x M scores are gone");
+            for (long[] pm : new long[][] {{7, 7}, {5, 9}, {11, 6}, {1, 1}}) {
+                Map<String, Long> shape = Map.of("p", pm[0], "m", pm[1], "e", 2L, "f", 3L);
+                double err = Oracle.error(c, o, shape, Map.of(), pm[0] + 10 * pm[1]);
+                assertTrue(err < 1e-12, "tile " + tile + " P=" + pm[0] + " M=" + pm[1] + ": " + err + "\n" + einc.ir.Printer.print(o));
+            }
+        }
+    }
+
+    @Test
+    void prefixToRecurrenceRefusesAStrictOrOtherMask() {
+        Cascade strict = Examples.linear(lt(idx("m"), idx("p")));
+        Rewrite.Result r = new PrefixToRecurrence(4).apply(strict);
+        assertSame(strict, r.cascade());
+        assertEquals("not applicable: N: S's condition is not m <= p; Z: S's condition is not m <= p", r.reason());
+        assertEquals("not applicable: no sum over m of a product masked by m <= p", new PrefixToRecurrence(4).apply(Examples.linear(null)).reason());
+    }
+
+    @Test
     void onlineSoftmaxRefusesAMaxWithItsOwnCondition() {
         Cascade c = cascade("masked_max").input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("AV", "p", "f")
                 .let(a("QK", "m", "p"), mul(a("Q", "p", "e"), a("K", "m", "e")))
