@@ -70,8 +70,9 @@ public final class Verifier {
                 }
                 if (a.indices().size() != r.arity())
                     out.add(at + "reads '" + a.tensor() + "' with " + a.indices().size() + " indices, it has " + r.arity());
-                boolean selfRecurrence = a.tensor().equals(s.tensor()) && r.isIterative() && initialized.contains(a.tensor());
-                if (!assigned.contains(a.tensor()) && !selfRecurrence)
+                // inside a recurrence an earlier entry may be read before the statement that writes the next one
+                boolean earlierEntry = r.isIterative() && initialized.contains(a.tensor());
+                if (!assigned.contains(a.tensor()) && !earlierEntry)
                     out.add(at + "reads '" + a.tensor() + "' before it is assigned");
             }
             // names in the expressions
