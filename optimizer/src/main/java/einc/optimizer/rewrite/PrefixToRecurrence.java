@@ -85,6 +85,17 @@ public final class PrefixToRecurrence implements Rewrite {
 
     private static Prefix match(Cascade c, Einsum t) throws NotApplicable {
         List<Expr> factors = Rewriting.factors(t.body());
+        // X[p, ..] = sum_m Y[m, ..] where m <= p: a prefix sum written directly
+        if (t.where() instanceof Expr.Binary(Expr.Op op, Expr.IndexValue(String m), Expr.IndexValue(String p))
+                && op == Expr.Op.LE && t.reducedIndices().equals(List.of(m)) && t.targetIndices().contains(p)
+                && !c.tensorOrThrow(t.tensor()).isIterative()) {
+            for (String ix : List.of(m, p))
+                if (!(c.index(ix).map(IndexDef::rule).orElse(null) instanceof IndexDef.Bound))
+                    throw new NotApplicable(ix + " is a part of a split");
+            for (Expr f : factors)
+                if (Exprs.indices(f).contains(p)) throw new NotApplicable("a factor of the prefix sum depends on " + p);
+            return new Prefix(t, m, p, List.of(), factors, List.of());
+        }
         for (int i = 0; i < factors.size(); i++) {
             if (!(factors.get(i) instanceof Expr.Access sa)) continue;
             Einsum s = c.definition(sa.tensor()).orElse(null);
@@ -160,6 +171,7 @@ public final class PrefixToRecurrence implements Rewrite {
             for (Expr k : f.keys())
                 for (String ix : Exprs.indices(k))
                     if (!ix.equals(m) && (queryIx.contains(ix) || target.contains(ix)) && !state.contains(ix)) state.add(ix);
+            state = new ArrayList<>(Rewriting.withBatch(c, state));
             int at = 0;
             while (at < state.size() && c.batchRanks().contains(state.get(at))) at++;
             String h = Rewriting.fresh("H" + t.tensor(), taken), lh = Rewriting.fresh("LH" + t.tensor(), taken);
@@ -176,7 +188,10 @@ public final class PrefixToRecurrence implements Rewrite {
             // H[m1 + 1] = H[m1] + sum over the chunk of the key side
             inits.add(new Einsum(hNow, new Expr.Const(0), null, null, true, Span.NONE));
             Expr keyBody = Rewriting.substitute(Rewriting.product(f.keys()), keyChunk);
-            loop.add(withSum(lhAt, keyBody, null));
+            // a chunk past the end of m must add nothing: guard it unless a read at plain m already does
+            boolean bounded = f.keys().stream().anyMatch(k -> readsAtPlain(k, m));
+            Expr guard = bounded ? null : new Expr.Binary(Expr.Op.LT, Rewriting.value(Rewriting.splitPosition(m1, m0)), new Expr.ExtentRef(m));
+            loop.add(withSum(lhAt, keyBody, guard));
             loop.add(Rewriting.statement(hNext, Rewriting.add(hNow, lhAt), null, null));
             // after the loop: the state before the query's chunk, and the query's chunk under the mask
             TensorDecl td = c.tensorOrThrow(t.tensor());
@@ -200,14 +215,14 @@ public final class PrefixToRecurrence implements Rewrite {
                 }
             }
             decls.add(Rewriting.intermediate(intra, chunkRanks, DType.F32));
-            Expr query = Rewriting.product(f.queries());
+            Expr query = f.queries().isEmpty() ? null : Rewriting.product(f.queries());
             Expr.Access hAtChunk = Rewriting.access(h, insert(stateIx, at,
                     new IndexExpr.IBin(IndexExpr.IOp.DIV, new IndexExpr.Idx(p), new IndexExpr.Ext(m0))));
             Expr.Access hFinal = Rewriting.access(h, insert(stateIx, at, new IndexExpr.Ext(m1)));
             Expr.Access interAt = Rewriting.access(inter, t.target().indices());
             List<Einsum> after = new ArrayList<>();
-            after.add(withSum(interAt, new Expr.Select(beforeLastKey, Rewriting.mul(query, hAtChunk), Rewriting.mul(query, hFinal)), null));
-            Expr chunkBody = Rewriting.mul(Rewriting.substitute(query, queryInChunk), Rewriting.substitute(Rewriting.product(f.keys()), keyInQueryChunk));
+            after.add(withSum(interAt, new Expr.Select(beforeLastKey, times(query, hAtChunk), times(query, hFinal)), null));
+            Expr chunkBody = times(Rewriting.substitute(query, queryInChunk), Rewriting.substitute(Rewriting.product(f.keys()), keyInQueryChunk));
             Expr mask = new Expr.Binary(Expr.Op.LE, new Expr.IndexValue(m0), new Expr.IndexValue(p0));
             after.add(withSum(Rewriting.access(intra, chunkTarget), chunkBody, mask));
             after.add(Rewriting.statement(t.target(), Rewriting.add(interAt,
@@ -247,6 +262,20 @@ public final class PrefixToRecurrence implements Rewrite {
         counters.put("chunk", (int) tile);
         Cascade result = new Cascade(c.name(), c.batchRanks(), c.inputs(), c.outputs(), decls, c.params(), splits, indices, out, c.span());
         return Result.changed(result, counters, changes);
+    }
+
+    /** Whether {@code e} reads a tensor at plain {@code m} (so a position past the end does not exist). */
+    private static boolean readsAtPlain(Expr e, String m) {
+        boolean[] found = {false};
+        Exprs.forEach(e, n -> {
+            if (n instanceof Expr.Access a && a.indices().stream().anyMatch(ix -> m.equals(ix.plainIndex()))) found[0] = true;
+        });
+        return found[0];
+    }
+
+    /** {@code a * b}, or {@code b} when there is no {@code a}. */
+    private static Expr times(Expr a, Expr b) {
+        return a == null ? b : Rewriting.mul(a, b);
     }
 
     /** {@code target = body} summed over every index not on the left. */

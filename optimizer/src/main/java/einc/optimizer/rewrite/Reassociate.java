@@ -126,6 +126,7 @@ public final class Reassociate implements Rewrite {
             if (inIx.containsAll(target)) continue; // no target index left out: no saving
             List<String> free = new ArrayList<>(), reduced = new ArrayList<>();
             for (String ix : inIx) (restIx.contains(ix) ? free : reduced).add(ix);
+            free = Rewriting.withBatch(c, free);
             List<Rank> ranks = free.stream().map(Rank::of).toList();
             String base = String.join("", in.stream().filter(f -> f instanceof Expr.Access).map(f -> ((Expr.Access) f).tensor()).toList());
             String name = Rewriting.fresh(base.isEmpty() || taken.contains(base) ? base + "S" : base, taken);

@@ -219,6 +219,17 @@ final class Rewriting {
         return s.target().indices().stream().map(IndexExpr::plainIndex).toList();
     }
 
+    /**
+     * The ranks of a new tensor as the frontend would declare them: with the batch ranks in front
+     * when it names none of them (docs/SEMANTICS.md), so the printed cascade parses back to itself.
+     */
+    static List<String> withBatch(Cascade c, List<String> ranks) {
+        if (c.batchRanks().isEmpty() || ranks.stream().anyMatch(c.batchRanks()::contains)) return ranks;
+        List<String> out = new ArrayList<>(c.batchRanks());
+        out.addAll(ranks);
+        return out;
+    }
+
     // --- declarations and names
 
     /** Every name a new tensor or index must avoid: tensors, params, indices and extent names. */
