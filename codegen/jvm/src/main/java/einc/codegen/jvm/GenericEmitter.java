@@ -60,6 +60,12 @@ final class GenericEmitter {
     }
 
     private void emitDefaults(ClassWriter cw) {
+        emitDefaults(cw, plan);
+    }
+
+    /** {@code defaults(int[] X, double[] prm, boolean[] given)}: each parameter's default where none was given. */
+    static void emitDefaults(ClassWriter cw, KernelPlan plan) {
+        Cascade c = plan.cascade;
         MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "defaults", "([I[D[Z)V", null, null);
         mv.visitCode();
         // Scalar expressions over extents (local 1 = X) and earlier parameters (local 2 = prm).
@@ -73,7 +79,7 @@ final class GenericEmitter {
             mv.visitJumpInsn(IFNE, skip);
             mv.visitVarInsn(ALOAD, 2);
             Emit.iconst(mv, i);
-            new ScalarExpr(mv, 1, 2).emit(p.defaultValue());
+            new ScalarExpr(plan, mv, 1, 2).emit(p.defaultValue());
             mv.visitInsn(F2D);
             mv.visitInsn(DASTORE);
             mv.visitLabel(skip);
@@ -84,11 +90,13 @@ final class GenericEmitter {
     }
 
     /** Emits constant expressions (params' defaults) as f32 from an int[] of extents and a double[] of params. */
-    private final class ScalarExpr {
+    private static final class ScalarExpr {
+        private final KernelPlan plan;
         private final MethodVisitor mv;
         private final int extents, params;
 
-        ScalarExpr(MethodVisitor mv, int extents, int params) {
+        ScalarExpr(KernelPlan plan, MethodVisitor mv, int extents, int params) {
+            this.plan = plan;
             this.mv = mv;
             this.extents = extents;
             this.params = params;

@@ -114,10 +114,15 @@ final class Cascades {
     static Cascade gqa() {
         IndexExpr group = new IndexExpr.IBin(IndexExpr.IOp.DIV, ix("h"),
                 new IndexExpr.IBin(IndexExpr.IOp.DIV, ix("H"), ix("G")));
-        return softmaxTail(cascade("gqa").batch("b", "h")
+        return cascade("gqa").batch("b", "h")
                 .input("Q", "p", "e").input("K", "b", "g", "m", "e").input("V", "b", "g", "m", "f").output("AV", "p", "f")
                 .param("scale", div(k(1), fn(Expr.Fn.SQRT, extent("e"))))
-                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", ix("b"), group, ix("m"), ix("e")))), "QK")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", ix("b"), group, ix("m"), ix("e"))))
+                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
+                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
+                .let(a("SD", "p"), a("SN", "m", "p"))
+                .let(a("A", "m", "p"), div(a("SN", "m", "p"), a("SD", "p")))
+                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", ix("b"), group, ix("m"), ix("f"))))
                 .build();
     }
 
