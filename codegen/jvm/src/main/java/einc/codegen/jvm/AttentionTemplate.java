@@ -90,6 +90,7 @@ public final class AttentionTemplate implements CompiledCascade {
             for (int e = 0; e < nE; e++) kt[e * mp + m] = k[kb + m * nE + e];
         float[] qs = new float[R * nE];
         float[] pt = new float[R * BC];
+        float[] st = new float[R * BC];
         float[] acc = new float[R * nF];
         float[] rowMax = new float[R], rowSum = new float[R], corr = new float[R];
         int[] lo = new int[R], hi = new int[R];
@@ -146,10 +147,24 @@ public final class AttentionTemplate implements CompiledCascade {
                     s32 = q3.fma(k2, s32);
                     s33 = q3.fma(k3, s33);
                 }
-                row(0, p0, m0, s00, s01, s02, s03, lo, hi, rowMax, rowSum, corr, pt, l, g);
-                row(1, p0, m0, s10, s11, s12, s13, lo, hi, rowMax, rowSum, corr, pt, l, g);
-                row(2, p0, m0, s20, s21, s22, s23, lo, hi, rowMax, rowSum, corr, pt, l, g);
-                row(3, p0, m0, s30, s31, s32, s33, lo, hi, rowMax, rowSum, corr, pt, l, g);
+                // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
+                s00.intoArray(st, 0);
+                s01.intoArray(st, VL);
+                s02.intoArray(st, 2 * VL);
+                s03.intoArray(st, 3 * VL);
+                s10.intoArray(st, BC);
+                s11.intoArray(st, BC + VL);
+                s12.intoArray(st, BC + 2 * VL);
+                s13.intoArray(st, BC + 3 * VL);
+                s20.intoArray(st, 2 * BC);
+                s21.intoArray(st, 2 * BC + VL);
+                s22.intoArray(st, 2 * BC + 2 * VL);
+                s23.intoArray(st, 2 * BC + 3 * VL);
+                s30.intoArray(st, 3 * BC);
+                s31.intoArray(st, 3 * BC + VL);
+                s32.intoArray(st, 3 * BC + 2 * VL);
+                s33.intoArray(st, 3 * BC + 3 * VL);
+                for (int r = 0; r < R; r++) row(r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, l, g);
                 int jn = Math.min(BC, blockHi - m0);
                 accumulate(acc, pt, corr, v, vb + m0 * nF, jn, nF);
             }
@@ -172,9 +187,14 @@ public final class AttentionTemplate implements CompiledCascade {
      * updates the running max and sum, and leaves the tile's probabilities in {@code pt} and the
      * correction of earlier accumulations in {@code corr[r]}.
      */
-    private static void row(int r, int p0, int m0, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+    private static void row(int r, int p0, int m0, float[] st,
                             int[] lo, int[] hi, float[] rowMax, float[] rowSum, float[] corr, float[] pt, Launch l, int[] g) {
         int p = p0 + r;
+        int at = r * BC;
+        FloatVector a0 = FloatVector.fromArray(SPECIES, st, at);
+        FloatVector a1 = FloatVector.fromArray(SPECIES, st, at + VL);
+        FloatVector a2 = FloatVector.fromArray(SPECIES, st, at + 2 * VL);
+        FloatVector a3 = FloatVector.fromArray(SPECIES, st, at + 3 * VL);
         if (hasMod()) {
             a0 = mod(a0, p, m0, l, g);
             a1 = mod(a1, p, m0 + VL, l, g);
@@ -193,7 +213,6 @@ public final class AttentionTemplate implements CompiledCascade {
         float tileMax = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX);
         float old = rowMax[r];
         float max = Math.max(old, tileMax);
-        int at = r * BC;
         if (max == Float.NEGATIVE_INFINITY) {
             corr[r] = 1f;
             java.util.Arrays.fill(pt, at, at + BC, 0f);
