@@ -22,6 +22,7 @@ final class Backends {
 
     static {
         ALL.put("reference", Interpreter::run);
+        ALL.put("jvm", JvmRunner::run);
     }
 
     private Backends() {}
