@@ -70,9 +70,20 @@ public final class Kernels {
     /** Defines {@code classBytes} (a generated class) as a hidden class and wraps it as a kernel. */
     public static LoadedKernel kernel(Signature signature, byte[] classBytes, String variant) {
         try {
-            MethodHandles.Lookup lookup = Anchor.lookup().defineHiddenClass(classBytes, true);
-            CompiledCascade code = (CompiledCascade) lookup.findConstructor(lookup.lookupClass(),
-                    java.lang.invoke.MethodType.methodType(void.class)).invoke();
+            CompiledCascade code;
+            if (Boolean.getBoolean("einc.visibleClasses")) {
+                // For profilers, which hide the frames of hidden classes: an ordinary class in its own loader.
+                Class<?> k = new ClassLoader(Kernels.class.getClassLoader()) {
+                    Class<?> define() {
+                        return defineClass(null, classBytes, 0, classBytes.length);
+                    }
+                }.define();
+                code = (CompiledCascade) k.getConstructor().newInstance();
+            } else {
+                MethodHandles.Lookup lookup = Anchor.lookup().defineHiddenClass(classBytes, true);
+                code = (CompiledCascade) lookup.findConstructor(lookup.lookupClass(),
+                        java.lang.invoke.MethodType.methodType(void.class)).invoke();
+            }
             return new LoadedKernel(signature, code, defaultPool(), variant);
         } catch (RuntimeException | Error e) {
             throw e;

@@ -24,6 +24,8 @@ public final class AttentionTemplate implements CompiledCascade {
     static final FloatVector IOTA = FloatVector.zero(SPECIES).addIndex(1);
     /** Query rows per block. */
     static final int R = 4;
+    /** Query rows per tile (a multiple of R): the key tile stays in cache while they use it. */
+    static final int BR = 64;
     /** Geometry slots filled by {@link #geometry}. */
     static final int P = 0, M = 1, E = 2, F = 3, QB = 4, KB = 5, VB = 6, OB = 7, QS = 8, KS = 9, VS = 10, OS = 11, BATCH = 12;
 
@@ -88,16 +90,17 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] kt = new float[nE * mp];
         for (int m = 0; m < nM; m++)
             for (int e = 0; e < nE; e++) kt[e * mp + m] = k[kb + m * nE + e];
-        float[] qs = new float[R * nE];
+        float[] qs = new float[BR * nE];
         float[] pt = new float[R * BC];
         float[] st = new float[R * BC];
-        float[] acc = new float[R * nF];
-        float[] rowMax = new float[R], rowSum = new float[R], corr = new float[R];
-        int[] lo = new int[R], hi = new int[R];
-        for (int p0 = 0; p0 < nP; p0 += R) {
-            int rows = Math.min(R, nP - p0);
-            int blockLo = Integer.MAX_VALUE, blockHi = Integer.MIN_VALUE;
-            for (int r = 0; r < R; r++) {
+        float[] acc = new float[BR * nF];
+        float[] rowMax = new float[BR], rowSum = new float[BR], corr = new float[BR];
+        int[] lo = new int[BR], hi = new int[BR];
+        // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
+        for (int p0 = 0; p0 < nP; p0 += BR) {
+            int rows = Math.min(BR, nP - p0);
+            int tileLo = Integer.MAX_VALUE, tileHi = Integer.MIN_VALUE;
+            for (int r = 0; r < BR; r++) {
                 if (r < rows) {
                     lo[r] = Math.max(0, lo(p0 + r, l, g));
                     hi[r] = Math.min(nM, hi(p0 + r, l, g));
@@ -107,66 +110,25 @@ public final class AttentionTemplate implements CompiledCascade {
                     hi[r] = 0;
                 }
                 if (hi[r] > lo[r]) {
-                    blockLo = Math.min(blockLo, lo[r]);
-                    blockHi = Math.max(blockHi, hi[r]);
+                    tileLo = Math.min(tileLo, lo[r]);
+                    tileHi = Math.max(tileHi, hi[r]);
                 }
                 rowMax[r] = Float.NEGATIVE_INFINITY;
                 rowSum[r] = 0f;
                 for (int e = 0; e < nE; e++) qs[r * nE + e] = r < rows ? scale * q[qb + (p0 + r) * nE + e] : 0f;
             }
             java.util.Arrays.fill(acc, 0f);
-            for (int m0 = blockLo; m0 < blockHi; m0 += BC) {
-                FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
-                FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-                FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-                FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-                for (int e = 0; e < nE; e++) {
-                    int at = e * mp + m0;
-                    FloatVector k0 = FloatVector.fromArray(SPECIES, kt, at);
-                    FloatVector k1 = FloatVector.fromArray(SPECIES, kt, at + VL);
-                    FloatVector k2 = FloatVector.fromArray(SPECIES, kt, at + 2 * VL);
-                    FloatVector k3 = FloatVector.fromArray(SPECIES, kt, at + 3 * VL);
-                    FloatVector q0 = FloatVector.broadcast(SPECIES, qs[e]);
-                    s00 = q0.fma(k0, s00);
-                    s01 = q0.fma(k1, s01);
-                    s02 = q0.fma(k2, s02);
-                    s03 = q0.fma(k3, s03);
-                    FloatVector q1 = FloatVector.broadcast(SPECIES, qs[nE + e]);
-                    s10 = q1.fma(k0, s10);
-                    s11 = q1.fma(k1, s11);
-                    s12 = q1.fma(k2, s12);
-                    s13 = q1.fma(k3, s13);
-                    FloatVector q2 = FloatVector.broadcast(SPECIES, qs[2 * nE + e]);
-                    s20 = q2.fma(k0, s20);
-                    s21 = q2.fma(k1, s21);
-                    s22 = q2.fma(k2, s22);
-                    s23 = q2.fma(k3, s23);
-                    FloatVector q3 = FloatVector.broadcast(SPECIES, qs[3 * nE + e]);
-                    s30 = q3.fma(k0, s30);
-                    s31 = q3.fma(k1, s31);
-                    s32 = q3.fma(k2, s32);
-                    s33 = q3.fma(k3, s33);
+            for (int m0 = tileLo; m0 < tileHi; m0 += BC) {
+                for (int rb = 0; rb < rows; rb += R) {
+                    // Skip row blocks the mask keeps entirely off this key tile.
+                    boolean any = false;
+                    for (int r = rb; r < rb + R; r++) any |= lo[r] < m0 + BC && hi[r] > m0 && hi[r] > lo[r];
+                    if (!any) continue;
+                    scores(kt, m0, mp, qs, rb * nE, nE, st);
+                    for (int r = 0; r < R; r++) row(r, rb + r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, l, g);
+                    int jn = Math.min(BC, tileHi - m0);
+                    accumulate(acc, rb * nF, pt, corr, rb, v, vb + m0 * nF, jn, nF);
                 }
-                // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
-                s00.intoArray(st, 0);
-                s01.intoArray(st, VL);
-                s02.intoArray(st, 2 * VL);
-                s03.intoArray(st, 3 * VL);
-                s10.intoArray(st, BC);
-                s11.intoArray(st, BC + VL);
-                s12.intoArray(st, BC + 2 * VL);
-                s13.intoArray(st, BC + 3 * VL);
-                s20.intoArray(st, 2 * BC);
-                s21.intoArray(st, 2 * BC + VL);
-                s22.intoArray(st, 2 * BC + 2 * VL);
-                s23.intoArray(st, 2 * BC + 3 * VL);
-                s30.intoArray(st, 3 * BC);
-                s31.intoArray(st, 3 * BC + VL);
-                s32.intoArray(st, 3 * BC + 2 * VL);
-                s33.intoArray(st, 3 * BC + 3 * VL);
-                for (int r = 0; r < R; r++) row(r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, l, g);
-                int jn = Math.min(BC, blockHi - m0);
-                accumulate(acc, pt, corr, v, vb + m0 * nF, jn, nF);
             }
             boolean nan = emptyIsNaN();
             for (int r = 0; r < rows; r++) {
@@ -183,14 +145,70 @@ public final class AttentionTemplate implements CompiledCascade {
     }
 
     /**
+     * The scores of R query rows ({@code qs} from {@code q0at}) against the BC keys from {@code m0}
+     * (rows of the transposed K), in registers, then into {@code st}. A method of its own so that
+     * the JIT compiles it early and whole.
+     */
+    private static void scores(float[] kt, int m0, int mp, float[] qs, int q0at, int nE, float[] st) {
+        FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int e = 0; e < nE; e++) {
+            int at = e * mp + m0;
+            FloatVector k0 = FloatVector.fromArray(SPECIES, kt, at);
+            FloatVector k1 = FloatVector.fromArray(SPECIES, kt, at + VL);
+            FloatVector k2 = FloatVector.fromArray(SPECIES, kt, at + 2 * VL);
+            FloatVector k3 = FloatVector.fromArray(SPECIES, kt, at + 3 * VL);
+            FloatVector q0 = FloatVector.broadcast(SPECIES, qs[q0at + e]);
+            s00 = q0.fma(k0, s00);
+            s01 = q0.fma(k1, s01);
+            s02 = q0.fma(k2, s02);
+            s03 = q0.fma(k3, s03);
+            FloatVector q1 = FloatVector.broadcast(SPECIES, qs[q0at + nE + e]);
+            s10 = q1.fma(k0, s10);
+            s11 = q1.fma(k1, s11);
+            s12 = q1.fma(k2, s12);
+            s13 = q1.fma(k3, s13);
+            FloatVector q2 = FloatVector.broadcast(SPECIES, qs[q0at + 2 * nE + e]);
+            s20 = q2.fma(k0, s20);
+            s21 = q2.fma(k1, s21);
+            s22 = q2.fma(k2, s22);
+            s23 = q2.fma(k3, s23);
+            FloatVector q3 = FloatVector.broadcast(SPECIES, qs[q0at + 3 * nE + e]);
+            s30 = q3.fma(k0, s30);
+            s31 = q3.fma(k1, s31);
+            s32 = q3.fma(k2, s32);
+            s33 = q3.fma(k3, s33);
+        }
+        // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
+        s00.intoArray(st, 0);
+        s01.intoArray(st, VL);
+        s02.intoArray(st, 2 * VL);
+        s03.intoArray(st, 3 * VL);
+        s10.intoArray(st, BC);
+        s11.intoArray(st, BC + VL);
+        s12.intoArray(st, BC + 2 * VL);
+        s13.intoArray(st, BC + 3 * VL);
+        s20.intoArray(st, 2 * BC);
+        s21.intoArray(st, 2 * BC + VL);
+        s22.intoArray(st, 2 * BC + 2 * VL);
+        s23.intoArray(st, 2 * BC + 3 * VL);
+        s30.intoArray(st, 3 * BC);
+        s31.intoArray(st, 3 * BC + VL);
+        s32.intoArray(st, 3 * BC + 2 * VL);
+        s33.intoArray(st, 3 * BC + 3 * VL);
+    }
+
+    /**
      * The online-softmax step of query row {@code r} on one key tile: modifies and masks its scores,
      * updates the running max and sum, and leaves the tile's probabilities in {@code pt} and the
      * correction of earlier accumulations in {@code corr[r]}.
      */
-    private static void row(int r, int p0, int m0, float[] st,
+    private static void row(int local, int r, int p0, int m0, float[] st,
                             int[] lo, int[] hi, float[] rowMax, float[] rowSum, float[] corr, float[] pt, Launch l, int[] g) {
         int p = p0 + r;
-        int at = r * BC;
+        int at = local * BC;
         FloatVector a0 = FloatVector.fromArray(SPECIES, st, at);
         FloatVector a1 = FloatVector.fromArray(SPECIES, st, at + VL);
         FloatVector a2 = FloatVector.fromArray(SPECIES, st, at + 2 * VL);
@@ -234,11 +252,13 @@ public final class AttentionTemplate implements CompiledCascade {
     }
 
     /** {@code acc[r][f] = acc[r][f] * corr[r] + sum_j pt[r][j] * V[j][f]} for the tile's {@code jn} keys. */
-    private static void accumulate(float[] acc, float[] pt, float[] corr, float[] v, int vAt, int jn, int nF) {
-        int f0 = 0;
-        FloatVector c0 = FloatVector.broadcast(SPECIES, corr[0]), c1 = FloatVector.broadcast(SPECIES, corr[1]);
-        FloatVector c2 = FloatVector.broadcast(SPECIES, corr[2]), c3 = FloatVector.broadcast(SPECIES, corr[3]);
-        for (; f0 + BC <= nF; f0 += BC) {
+    private static void accumulate(float[] acc, int a0, float[] pt, float[] corr, int c, float[] v, int vAt, int jn, int nF) {
+        int f0 = a0;
+        int end = a0 + nF;
+        FloatVector c0 = FloatVector.broadcast(SPECIES, corr[c]), c1 = FloatVector.broadcast(SPECIES, corr[c + 1]);
+        FloatVector c2 = FloatVector.broadcast(SPECIES, corr[c + 2]), c3 = FloatVector.broadcast(SPECIES, corr[c + 3]);
+        vAt -= a0;
+        for (; f0 + BC <= end; f0 += BC) {
             FloatVector a00 = FloatVector.fromArray(SPECIES, acc, f0).mul(c0);
             FloatVector a01 = FloatVector.fromArray(SPECIES, acc, f0 + VL).mul(c0);
             FloatVector a02 = FloatVector.fromArray(SPECIES, acc, f0 + 2 * VL).mul(c0);
@@ -300,9 +320,9 @@ public final class AttentionTemplate implements CompiledCascade {
             a33.intoArray(acc, 3 * nF + f0 + 3 * VL);
         }
         // Remaining columns, one at a time.
-        for (; f0 < nF; f0++) {
+        for (; f0 < end; f0++) {
             for (int r = 0; r < R; r++) {
-                float a = acc[r * nF + f0] * corr[r];
+                float a = acc[r * nF + f0] * corr[c + r];
                 for (int j = 0; j < jn; j++) a += pt[r * BC + j] * v[vAt + j * nF + f0];
                 acc[r * nF + f0] = a;
             }

@@ -24,14 +24,19 @@ public final class QuickBench {
         Map<String, Tensor> in = Map.of("Q", rand(rnd, b, h, n, d), "K", rand(rnd, b, h, n, d), "V", rand(rnd, b, h, n, d));
         Map<String, Tensor> out = Map.of("AV", Tensor.zeros(ElementType.F32, b, h, n, d));
         double flops = 4.0 * b * h * n * (double) n * d * (name.equals("causal") ? 0.5 : 1.0);
-        double[] t = new double[reps];
+        double[] t = new double[reps], cpu = new double[reps];
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 5; i++) k.run(in, out, Map.of());
         for (int i = 0; i < reps; i++) {
+            long c0 = mx.getCurrentThreadCpuTime();
             long s = System.nanoTime();
             k.run(in, out, Map.of());
             t[i] = (System.nanoTime() - s) / 1e9;
+            cpu[i] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
         }
         Arrays.sort(t);
+        Arrays.sort(cpu);
+        if (threads == 1) System.out.printf("  caller-thread cpu: median %.2f ms = %.1f GFLOP per cpu-second%n", cpu[reps / 2] * 1e3, flops / cpu[reps / 2] / 1e9);
         double med = t[reps / 2];
         System.out.printf("%s N=%d threads=%d variant=%s median %.2f ms  %.1f GFLOP/s (min %.2f ms)%n",
                 name, n, threads, k.variant(), med * 1e3, flops / med / 1e9, t[0] * 1e3);
