@@ -86,10 +86,19 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] q = l.tensors[g[QS]], k = l.tensors[g[KS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
         int qb = g[QB], kb = g[KB], vb = g[VB], ob = g[OB];
         float scale = scale(l, g);
-        int mp = nM + BC;
-        float[] kt = new float[nE * mp];
+        // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
+        int tiles = (nM + BC - 1) / BC;
+        float[] kt = new float[tiles * nE * BC];
+        for (int m = 0; m < nM; m++) {
+            int at = (m / BC) * nE * BC + m % BC;
+            for (int e = 0; e < nE; e++) kt[at + e * BC] = k[kb + m * nE + e];
+        }
+        // V's full column chunks packed by key tile: vp[((t*chunks + c)*BC + j)*BC + col] = V[t*BC + j, c*BC + col].
+        int chunks = nF / BC;
+        float[] vp = new float[tiles * chunks * BC * BC];
         for (int m = 0; m < nM; m++)
-            for (int e = 0; e < nE; e++) kt[e * mp + m] = k[kb + m * nE + e];
+            for (int c = 0; c < chunks; c++)
+                System.arraycopy(v, vb + m * nF + c * BC, vp, (((m / BC) * chunks + c) * BC + m % BC) * BC, BC);
         float[] qs = new float[BR * nE];
         float[] pt = new float[R * BC];
         float[] st = new float[R * BC];
@@ -118,16 +127,16 @@ public final class AttentionTemplate implements CompiledCascade {
                 for (int e = 0; e < nE; e++) qs[r * nE + e] = r < rows ? scale * q[qb + (p0 + r) * nE + e] : 0f;
             }
             java.util.Arrays.fill(acc, 0f);
-            for (int m0 = tileLo; m0 < tileHi; m0 += BC) {
+            for (int m0 = tileLo < tileHi ? tileLo / BC * BC : tileHi; m0 < tileHi; m0 += BC) {
                 for (int rb = 0; rb < rows; rb += R) {
                     // Skip row blocks the mask keeps entirely off this key tile.
                     boolean any = false;
                     for (int r = rb; r < rb + R; r++) any |= lo[r] < m0 + BC && hi[r] > m0 && hi[r] > lo[r];
                     if (!any) continue;
-                    scores(kt, m0, mp, qs, rb * nE, nE, st);
+                    scores(kt, m0 / BC * nE * BC, qs, rb * nE, nE, st);
                     for (int r = 0; r < R; r++) row(r, rb + r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, l, g);
                     int jn = Math.min(BC, tileHi - m0);
-                    accumulate(acc, rb * nF, pt, corr, rb, v, vb + m0 * nF, jn, nF);
+                    accumulate(acc, rb * nF, pt, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
                 }
             }
             boolean nan = emptyIsNaN();
@@ -145,17 +154,17 @@ public final class AttentionTemplate implements CompiledCascade {
     }
 
     /**
-     * The scores of R query rows ({@code qs} from {@code q0at}) against the BC keys from {@code m0}
-     * (rows of the transposed K), in registers, then into {@code st}. A method of its own so that
+     * The scores of R query rows ({@code qs} from {@code q0at}) against one key tile (its transposed
+     * K from {@code base}), in registers, then into {@code st}. A method of its own so that
      * the JIT compiles it early and whole.
      */
-    private static void scores(float[] kt, int m0, int mp, float[] qs, int q0at, int nE, float[] st) {
+    private static void scores(float[] kt, int base, float[] qs, int q0at, int nE, float[] st) {
         FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         for (int e = 0; e < nE; e++) {
-            int at = e * mp + m0;
+            int at = base + e * BC;
             FloatVector k0 = FloatVector.fromArray(SPECIES, kt, at);
             FloatVector k1 = FloatVector.fromArray(SPECIES, kt, at + VL);
             FloatVector k2 = FloatVector.fromArray(SPECIES, kt, at + 2 * VL);
@@ -252,9 +261,11 @@ public final class AttentionTemplate implements CompiledCascade {
     }
 
     /** {@code acc[r][f] = acc[r][f] * corr[r] + sum_j pt[r][j] * V[j][f]} for the tile's {@code jn} keys. */
-    private static void accumulate(float[] acc, int a0, float[] pt, float[] corr, int c, float[] v, int vAt, int jn, int nF) {
+    private static void accumulate(float[] acc, int a0, float[] pt, float[] corr, int c, float[] vp, int vpAt,
+                                   float[] v, int vAt, int jn, int nF) {
         int f0 = a0;
         int end = a0 + nF;
+        int chunkAt = vpAt;
         FloatVector c0 = FloatVector.broadcast(SPECIES, corr[c]), c1 = FloatVector.broadcast(SPECIES, corr[c + 1]);
         FloatVector c2 = FloatVector.broadcast(SPECIES, corr[c + 2]), c3 = FloatVector.broadcast(SPECIES, corr[c + 3]);
         vAt -= a0;
@@ -276,11 +287,11 @@ public final class AttentionTemplate implements CompiledCascade {
             FloatVector a32 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + 2 * VL).mul(c3);
             FloatVector a33 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + 3 * VL).mul(c3);
             for (int j = 0; j < jn; j++) {
-                int at = vAt + j * nF + f0;
-                FloatVector v0 = FloatVector.fromArray(SPECIES, v, at);
-                FloatVector v1 = FloatVector.fromArray(SPECIES, v, at + VL);
-                FloatVector v2 = FloatVector.fromArray(SPECIES, v, at + 2 * VL);
-                FloatVector v3 = FloatVector.fromArray(SPECIES, v, at + 3 * VL);
+                int at = chunkAt + j * BC;
+                FloatVector v0 = FloatVector.fromArray(SPECIES, vp, at);
+                FloatVector v1 = FloatVector.fromArray(SPECIES, vp, at + VL);
+                FloatVector v2 = FloatVector.fromArray(SPECIES, vp, at + 2 * VL);
+                FloatVector v3 = FloatVector.fromArray(SPECIES, vp, at + 3 * VL);
                 FloatVector w0 = FloatVector.broadcast(SPECIES, pt[j]);
                 a00 = w0.fma(v0, a00);
                 a01 = w0.fma(v1, a01);
@@ -318,6 +329,7 @@ public final class AttentionTemplate implements CompiledCascade {
             a31.intoArray(acc, 3 * nF + f0 + VL);
             a32.intoArray(acc, 3 * nF + f0 + 2 * VL);
             a33.intoArray(acc, 3 * nF + f0 + 3 * VL);
+            chunkAt += BC * BC;
         }
         // Remaining columns, one at a time.
         for (; f0 < end; f0++) {
