@@ -75,7 +75,8 @@ final class RunCommand implements Callable<Integer> {
         Backends.Backend runner = Backends.byName(backend);
         Map<String, Long> explicit = Assignments.shapes(shapes);
         Map<String, Double> given = Assignments.params(params);
-        Cascade c = pick(Sources.compile(file));
+        Cascade written = pick(Sources.compile(file));
+        Cascade c = written;
         if (!noOptimize) {
             if (tile != null && tile <= 0) throw EincException.plain(Code.BAD_ARGUMENT, "--tile must be positive, got " + tile);
             c = Pipeline.run(c, tile == null ? Pipeline.Options.defaults() : Pipeline.Options.defaults().withTile(tile)).optimized();
@@ -90,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Double> values = Interpreter.params(c, x, given);
 
         long start = System.nanoTime();
-        Map<String, Dense> results = runner.run(c, x, inputs, values);
+        Map<String, Dense> results = runner.run(new Backends.Plan(written, c), x, inputs, values);
         double seconds = (System.nanoTime() - start) / 1e9;
         OptionalLong flops = OptionalLong.of(Flops.count(c, x.values()).total());
 
