@@ -23,6 +23,7 @@ final class Backends {
     static {
         ALL.put("reference", Interpreter::run);
         ALL.put("jvm", JvmRunner::run);
+        ALL.put("llvm", LlvmRunner::run);
     }
 
     private Backends() {}

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,24 +22,29 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code einc compile FILE --target jvm -o DIR}: compiles every cascade of a file ahead of time into
- * class files and a manifest per cascade, for {@code Kernels.load(DIR)} in an app that has the
- * runtime alone; {@code --emit=bytecode} prints the generated classes instead.
+ * {@code einc compile FILE --target jvm|llvm -o DIR}: compiles every cascade of a file ahead of time,
+ * for an app that has the runtime alone: class files and a manifest ({@code Kernels.load(DIR)}) for
+ * {@code jvm}; {@code .ll}, object file, shared library and manifest ({@code NativeKernel.load}) for
+ * {@code llvm}. {@code --emit} prints the generated code instead.
  */
 @Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Compile cascades ahead of time (class files + manifest), or print the generated code.")
+        description = "Compile cascades ahead of time (jvm: class files + manifest; llvm: shared library + manifest), or print the generated code.")
 final class CompileCommand implements Callable<Integer> {
+
+    /** What {@code --emit} may ask of each target. */
+    private static final Map<String, List<String>> EMITS = Map.of("jvm", List.of("bytecode"), "llvm", List.of("llvm", "llvm-raw"));
 
     @Parameters(paramLabel = "FILE", description = "The .ein file.")
     Path file;
 
-    @Option(names = "--target", paramLabel = "TARGET", defaultValue = "jvm", description = "What to generate: jvm. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--target", paramLabel = "TARGET", description = "What to generate: jvm or llvm. Default: the target of --emit, else jvm.")
     String target;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the kernels.")
     Path output;
 
-    @Option(names = "--emit", paramLabel = "WHAT", description = "Print instead of writing: bytecode (the generated classes, as ASM's Textifier prints them).")
+    @Option(names = "--emit", paramLabel = "WHAT",
+            description = "Print instead of writing: bytecode (jvm: the generated classes, as ASM's Textifier prints them), llvm (the IR after O3) or llvm-raw (as generated).")
     String emit;
 
     @Option(names = "--cascade", paramLabel = "NAME", description = "Only this cascade of the file.")
@@ -49,9 +55,13 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!target.equals("jvm")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are jvm");
-        if (emit != null && !emit.equals("bytecode")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown --emit '" + emit + "'; it can be bytecode");
-        if (emit == null && output == null) throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=bytecode)");
+        if (target == null) target = emit != null && emit.startsWith("llvm") ? "llvm" : "jvm";
+        List<String> emits = EMITS.get(target);
+        if (emits == null) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are jvm and llvm");
+        if (emit != null && !emits.contains(emit))
+            throw EincException.plain(Code.BAD_ARGUMENT, "--emit '" + emit + "' does not fit --target " + target + "; it can be " + String.join(" or ", emits));
+        if (emit == null && output == null)
+            throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=" + emits.getFirst() + ")");
         String text = Sources.read(file).text();
         List<Cascade> cascades = Sources.compile(file);
         PrintWriter out = spec.commandLine().getOut();
@@ -59,6 +69,11 @@ final class CompileCommand implements Callable<Integer> {
         for (Cascade c : cascades) {
             if (cascadeName != null && !c.name().equals(cascadeName)) continue;
             any = true;
+            if (target.equals("llvm")) {
+                if (emit != null) out.print(LlvmRunner.emit(c, emit.equals("llvm")));
+                else out.println(LlvmRunner.compile(c, cascades.size() == 1 ? output : output.resolve(c.name())));
+                continue;
+            }
             JvmKernel k = JvmBackend.compile(c);
             if (emit != null) {
                 out.print(k.text());
