@@ -88,8 +88,20 @@ public record CudaPlan(String name, List<ExtentRule> extents, List<Buffer> buffe
     /** A step of the plan. */
     public sealed interface Step {}
 
-    /** One kernel launch. */
-    public record Launch(String kernel, Grid x, Grid y, Grid z, int block, int sharedBytes) implements Step {}
+    /**
+     * One kernel launch. A launch with {@code headExtents} is specialized for the head dimension:
+     * its kernel name holds {@code {D}}, replaced by 64 when every one of those extents is at most 64
+     * and by 128 when at most 128, with {@code sharedBytes} or {@code sharedBytes128} of dynamic shared memory.
+     */
+    public record Launch(String kernel, Grid x, Grid y, Grid z, int block, int sharedBytes, List<String> headExtents, int sharedBytes128) implements Step {
+        public Launch {
+            headExtents = List.copyOf(headExtents);
+        }
+
+        public Launch(String kernel, Grid x, Grid y, Grid z, int block, int sharedBytes) {
+            this(kernel, x, y, z, block, sharedBytes, List.of(), sharedBytes);
+        }
+    }
 
     /** A host loop {@code for step in 0 .. extent-1} around {@code body}; the step reaches every launch of the body. */
     public record Loop(String extent, List<Step> body) implements Step {
@@ -133,7 +145,8 @@ public record CudaPlan(String name, List<ExtentRule> extents, List<Buffer> buffe
             switch (s) {
                 case Launch l -> sb.append(indent).append("launch ").append(l.kernel()).append(' ')
                         .append(grid(l.x())).append(' ').append(grid(l.y())).append(' ').append(grid(l.z()))
-                        .append(' ').append(l.block()).append(' ').append(l.sharedBytes()).append('\n');
+                        .append(' ').append(l.block()).append(' ').append(l.sharedBytes())
+                        .append(l.headExtents().isEmpty() ? "" : " head=" + String.join(",", l.headExtents()) + " " + l.sharedBytes128()).append('\n');
                 case Loop lp -> {
                     sb.append(indent).append("loop ").append(lp.extent()).append('\n');
                     writeSteps(sb, lp.body(), indent + "  ");
@@ -184,8 +197,10 @@ public record CudaPlan(String name, List<ExtentRule> extents, List<Buffer> buffe
                     buffers.add(new Buffer(w[1], Role.valueOf(w[2].toUpperCase(Locale.ROOT)), Type.parse(w[3]), w[4].equals("presence"), dims));
                 }
                 case "param" -> params.add(new ParamSpec(w[1], w[2].equals("default")));
-                case "launch" -> stack.getLast().add(new Launch(w[1], parseGrid(w[2]), parseGrid(w[3]), parseGrid(w[4]),
-                        Integer.parseInt(w[5]), Integer.parseInt(w[6])));
+                case "launch" -> stack.getLast().add(w.length > 7
+                        ? new Launch(w[1], parseGrid(w[2]), parseGrid(w[3]), parseGrid(w[4]), Integer.parseInt(w[5]), Integer.parseInt(w[6]),
+                                List.of(w[7].substring(5).split(",")), Integer.parseInt(w[8]))
+                        : new Launch(w[1], parseGrid(w[2]), parseGrid(w[3]), parseGrid(w[4]), Integer.parseInt(w[5]), Integer.parseInt(w[6])));
                 case "loop" -> {
                     loopExtents.add(w[1]);
                     stack.add(new ArrayList<>());

@@ -23,6 +23,8 @@ public final class CudaCodegen {
     /** As {@link #generate(Cascade, boolean)}, kernel names starting with {@code prefix}. */
     public static CudaProgram generate(Cascade c, boolean fuse, String prefix) {
         if (!fuse) return StatementKernels.generate(c, prefix, "fusion turned off");
-        return StatementKernels.generate(c, prefix, "not attention-shaped");
+        AttentionRecognizer.Result r = AttentionRecognizer.recognize(c);
+        if (r.pattern().isPresent()) return FlashKernels.generate(c, r.pattern().get(), prefix, r.why());
+        return StatementKernels.generate(c, prefix, "one kernel per statement: not attention-shaped, because " + r.why());
     }
 }

@@ -81,7 +81,12 @@ final class StatementKernels {
     }
 
     private Step paramsKernel() {
-        String name = kernelName("params");
+        return paramsKernel(c, layout, prefix, src);
+    }
+
+    /** The kernel that fills in the defaults of the parameters the caller did not give (they may use extents). */
+    static Launch paramsKernel(Cascade c, Layout layout, String prefix, StringBuilder src) {
+        String name = prefix + "_params";
         src.append("\nextern \"C\" __global__ void ").append(name).append("(const EincArgs a, long long step) {\n");
         src.append(layout.extentLocals());
         src.append("  bool miss = false, absn = false; (void)miss; (void)absn;\n");
