@@ -18,6 +18,10 @@ public enum Code {
     DUPLICATE_CASCADE("duplicate-cascade", "cascade '%s' is defined twice"),
     NAME_CLASHES_WITH_EXTENT("name-clashes-with-extent", "%s '%s' has the name of the extent of index '%s'"),
     INDEX_NOT_LOWER_CASE("index-not-lower-case", "index '%s' must be lower case"),
+    NAME_CLASHES_WITH_INDEX("name-clashes-with-index", "%s '%s' has the name of an index"),
+    DUPLICATE_INDEX("duplicate-index", "index '%s' appears twice in %s"),
+    ARGUMENT_COUNT("argument-count", "'%s' takes %s but is given %s"),
+    BAD_PARAM_DEFAULT("bad-param-default", "the default of parameter '%s' refers to %s '%s'"),
     // --- ranks and extents
     ARITY_MISMATCH("arity-mismatch", "'%s' has %s ranks but is accessed with %s"),
     EXTENT_CONFLICT("extent-conflict", "index '%s' has extent %s in %s but %s in %s"),
@@ -27,6 +31,7 @@ public enum Code {
     // --- statements
     REDUCTION_MISMATCH("reduction-mismatch", "reduction list (%s) does not match the reduced indices (%s)"),
     TWO_REDUCTIONS("two-reductions", "one reduction per statement: this statement has two"),
+    MISPLACED_REDUCTION("misplaced-reduction", "a reduction '::' must apply to the whole right-hand side of a statement"),
     READ_BEFORE_ASSIGNED("read-before-assigned", "'%s' is read before it is assigned"),
     ASSIGNED_TWICE("assigned-twice", "'%s' is assigned twice"),
     ASSIGN_TO_INPUT("assign-to-input", "input '%s' cannot be assigned"),

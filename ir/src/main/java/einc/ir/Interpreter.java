@@ -9,11 +9,16 @@ import java.util.Map;
 /**
  * The float64 reference interpreter: the meaning of a cascade (LANGUAGE.md §8) and the oracle of
  * every test. Statements run in order; the statements of a recurrence run as one sequential loop
- * over their iterative rank (§7); absent entries follow docs/SEMANTICS.md. Each statement is
- * compiled once into a tree of small closures over a frame of index values, so the oracle is
- * fast enough for attention at P = M = 256.
+ * over their iterative rank (§7); absent entries follow docs/SEMANTICS.md.
+ *
+ * <p>Each statement is compiled once into a tree of closures that evaluate a whole row at a
+ * time: every index of the iteration space but the innermost is fixed, and the innermost runs
+ * over a chunk of its range. That keeps the oracle fast enough for attention at P = M = 256.
  */
 public final class Interpreter {
+
+    /** Longest row a closure evaluates at once. */
+    private static final int CHUNK = 512;
 
     private Interpreter() {}
 
@@ -34,9 +39,14 @@ public final class Interpreter {
             if (given.containsKey(p.name())) {
                 out.put(p.name(), given.get(p.name()));
             } else if (p.defaultValue() != null) {
+                Compiler k = new Compiler(c, x, out, Map.of());
+                k.begin(List.of(), -1);
+                Row r = k.value(p.defaultValue());
                 Frame f = new Frame(0);
-                double v = new Compiler(c, x, out, Map.of(), Map.of()).value(p.defaultValue()).eval(f);
-                out.put(p.name(), v);
+                f.len = 1;
+                double[] v = new double[1];
+                r.eval(f, v, new boolean[1], new boolean[1]);
+                out.put(p.name(), v[0]);
             } else {
                 errors.add(Diagnostic.error(p.span(), Code.MISSING_PARAM, p.name())
                         .withHint("give it with --param " + p.name() + "=VALUE"));
@@ -64,7 +74,7 @@ public final class Interpreter {
         for (TensorDecl t : c.outputs()) stores.put(t.name(), Store.absent(x.shape(t)));
         for (TensorDecl t : c.intermediates()) stores.put(t.name(), Store.absent(x.shape(t)));
 
-        Compiler compiler = new Compiler(c, x, params, stores, Map.of());
+        Compiler compiler = new Compiler(c, x, params, stores);
         List<String> iterative = c.iterativeIndices();
         List<Einsum> body = c.statements();
         int i = 0;
@@ -111,26 +121,30 @@ public final class Interpreter {
         }
     }
 
-    /** Index values of the current point and what evaluation found. */
+    /**
+     * Index values of the current row: {@code env[inner]} is the innermost index's first value,
+     * and the row runs {@code len} values from there.
+     */
     private static final class Frame {
         final long[] env;
-        /** The point does not exist: an access fell outside its tensor. */
-        boolean missing;
-        /** The value read an absent entry. */
-        boolean absent;
+        int len;
 
         Frame(int slots) {
-            env = new long[slots];
+            env = new long[Math.max(slots, 1)];
         }
     }
 
-    /** A compiled numeric (or condition: 1/0) expression. */
+    /**
+     * A compiled expression evaluated over a row: writes {@code out[0..len)}, and sets
+     * {@code missing[j]} where the point does not exist (an access out of range) and
+     * {@code absent[j]} where it read an absent entry. Conditions yield 1 or 0.
+     */
     @FunctionalInterface
-    private interface Value {
-        double eval(Frame f);
+    private interface Row {
+        void eval(Frame f, double[] out, boolean[] missing, boolean[] absent);
     }
 
-    /** A compiled integer index expression. */
+    /** A compiled integer index expression at one point. */
     @FunctionalInterface
     private interface Int {
         long eval(long[] env);
@@ -142,20 +156,26 @@ public final class Interpreter {
         void run(int step);
     }
 
-    /** Turns IR expressions into closures over a frame whose slots are the statement's indices. */
+    /** Turns IR expressions into row closures over a frame whose slots are the statement's indices. */
     private static final class Compiler {
         private final Cascade c;
         private final Extents x;
         private final Map<String, Double> params;
         private final Map<String, Store> stores;
-        private Map<String, Integer> slots;
+        private Map<String, Integer> slots = Map.of();
+        private int inner = -1;
 
-        Compiler(Cascade c, Extents x, Map<String, Double> params, Map<String, Store> stores, Map<String, Integer> slots) {
+        Compiler(Cascade c, Extents x, Map<String, Double> params, Map<String, Store> stores) {
             this.c = c;
             this.x = x;
             this.params = params;
             this.stores = stores;
-            this.slots = slots;
+        }
+
+        void begin(List<String> order, int innerSlot) {
+            slots = new LinkedHashMap<>();
+            for (String ix : order) slots.put(ix, slots.size());
+            inner = innerSlot;
         }
 
         Step statement(Einsum s, String recurrence) {
@@ -165,9 +185,9 @@ public final class Interpreter {
             free.removeAll(reduced);
             List<String> order = new ArrayList<>(free);
             order.addAll(reduced);
-            slots = new LinkedHashMap<>();
-            for (String ix : order) slots.put(ix, slots.size());
             int nFree = free.size(), n = order.size();
+            int in = n - 1; // the innermost slot runs along the row; -1 when the space is empty
+            begin(order, in);
             long[] extent = new long[n];
             for (int k = 0; k < n; k++) extent[k] = x.of(order.get(k));
             int recSlot = recurrence == null ? -1 : slots.get(recurrence);
@@ -178,11 +198,14 @@ public final class Interpreter {
             for (int k = 0; k < pos.length; k++)
                 pos[k] = s.init() && td.ranks().get(k).iterative() ? env -> 0 : index(s.target().indices().get(k));
             int[] strides = strides(target.shape);
-            Value body = value(s.body());
-            Value where = s.where() == null ? null : value(s.where());
+            Row body = value(s.body());
+            Row where = s.where() == null ? null : value(s.where());
             ReduceOp op = s.reduceOp();
+            boolean innerReduced = in >= nFree;
             Frame f = new Frame(n);
             long[] env = f.env;
+            double[] vals = new double[CHUNK], conds = new double[CHUNK];
+            boolean[] miss = new boolean[CHUNK], abs = new boolean[CHUNK], cmiss = new boolean[CHUNK], cabs = new boolean[CHUNK];
 
             return step -> {
                 long[] lo = new long[n], hi = extent.clone();
@@ -191,55 +214,104 @@ public final class Interpreter {
                     hi[recSlot] = step + 1;
                 }
                 for (int k = 0; k < n; k++) if (lo[k] >= hi[k]) return;
-                for (int k = 0; k < nFree; k++) env[k] = lo[k];
-                while (true) {
-                    // One target entry: reduce over the reduced slots.
+                int outer = innerReduced || in < 0 ? nFree : in; // slots before the row's, stepped by odometers
+                for (int k = 0; k < outer; k++) env[k] = lo[k];
+                do {
+                    if (!innerReduced && in >= 0) {
+                        // Element-wise over the row: each row value is its own target entry.
+                        for (long base = lo[in]; base < hi[in]; base += CHUNK) {
+                            int len = (int) Math.min(CHUNK, hi[in] - base);
+                            env[in] = base;
+                            f.len = len;
+                            int keep = row(f, where, body, vals, miss, abs, conds, cmiss, cabs);
+                            if (keep == 0) continue;
+                            for (int j = 0; j < len; j++) {
+                                if (miss[j]) continue;
+                                env[in] = base + j;
+                                int off = offset(pos, env, target.shape, strides);
+                                if (off < 0) continue;
+                                target.data[off] = vals[j];
+                                target.present[off] = op != null || !abs[j];
+                            }
+                        }
+                        continue;
+                    }
+                    // One target entry: reduce over the reduced slots, the last along rows.
                     boolean exists = false, present = false;
                     double acc = op == null ? 0.0 : op.identity();
-                    for (int k = nFree; k < n; k++) env[k] = lo[k];
-                    while (true) {
-                        f.missing = false;
-                        f.absent = false;
-                        boolean keep = true;
-                        if (where != null) {
-                            double w = where.eval(f);
-                            keep = !f.missing && !f.absent && w != 0.0;
+                    if (in < 0) {
+                        f.len = 1;
+                        if (row(f, where, body, vals, miss, abs, conds, cmiss, cabs) > 0 && !miss[0]) {
+                            exists = true;
+                            if (!abs[0]) {
+                                acc = vals[0];
+                                present = true;
+                            }
                         }
-                        if (keep) {
-                            double v = body.eval(f);
-                            if (!f.missing) {
-                                exists = true;
-                                if (!f.absent) {
-                                    acc = op == null ? v : op.combine(acc, v);
+                    } else {
+                        for (int k = nFree; k < in; k++) env[k] = lo[k];
+                        do {
+                            for (long base = lo[in]; base < hi[in]; base += CHUNK) {
+                                int len = (int) Math.min(CHUNK, hi[in] - base);
+                                env[in] = base;
+                                f.len = len;
+                                if (row(f, where, body, vals, miss, abs, conds, cmiss, cabs) == 0) continue;
+                                for (int j = 0; j < len; j++) {
+                                    if (miss[j]) continue;
+                                    exists = true;
+                                    if (abs[j]) continue;
+                                    acc = op == null ? vals[j] : op.combine(acc, vals[j]);
                                     present = true;
                                 }
                             }
-                        }
-                        if (!advance(env, lo, hi, nFree, n)) break;
+                        } while (advance(env, lo, hi, nFree, in));
                     }
                     if (exists) {
-                        int off = 0;
-                        boolean inside = true;
-                        for (int k = 0; k < pos.length; k++) {
-                            long p = pos[k].eval(env);
-                            if (p < 0 || p >= target.shape[k]) {
-                                inside = false;
-                                break;
-                            }
-                            off += (int) p * strides[k];
-                        }
-                        if (inside) {
-                            if (op != null || present) {
-                                target.data[off] = acc;
-                                target.present[off] = true;
-                            } else {
-                                target.present[off] = false;
-                            }
+                        int off = offset(pos, env, target.shape, strides);
+                        if (off >= 0) {
+                            target.data[off] = acc;
+                            target.present[off] = op != null || present;
                         }
                     }
-                    if (!advance(env, lo, hi, 0, nFree)) break;
-                }
+                } while (advance(env, lo, hi, 0, outer));
             };
+        }
+
+        /**
+         * Evaluates condition and body over the frame's row; marks points that do not exist
+         * (filtered by the condition) as missing. Returns how many points of the row exist.
+         */
+        private static int row(Frame f, Row where, Row body, double[] vals, boolean[] miss, boolean[] abs,
+                               double[] conds, boolean[] cmiss, boolean[] cabs) {
+            int len = f.len;
+            Arrays.fill(miss, 0, len, false);
+            Arrays.fill(abs, 0, len, false);
+            int kept = len;
+            if (where != null) {
+                Arrays.fill(cmiss, 0, len, false);
+                Arrays.fill(cabs, 0, len, false);
+                where.eval(f, conds, cmiss, cabs);
+                kept = 0;
+                for (int j = 0; j < len; j++) {
+                    boolean keep = !cmiss[j] && !cabs[j] && conds[j] != 0.0;
+                    miss[j] = !keep;
+                    if (keep) kept++;
+                }
+                if (kept == 0) return 0;
+            }
+            body.eval(f, vals, miss, abs);
+            return kept;
+        }
+
+        /** The flat offset of the target entry at {@code env}, or -1 when it lies outside the tensor. */
+        private static int offset(Int[] pos, long[] env, int[] shape, int[] strides) {
+            int off = 0;
+            for (int k = 0; k < pos.length; k++) {
+                long p = pos[k].eval(env);
+                if (p < 0 || p >= shape[k]) return -1;
+                off += (int) p * strides[k];
+            }
+            return off;
         }
 
         /** Steps the odometer {@code env[from..to)} (last slot fastest); false once it has wrapped around. */
@@ -291,38 +363,35 @@ public final class Interpreter {
             return s;
         }
 
-        Value value(Expr e) {
+        Row value(Expr e) {
             return switch (e) {
-                case Expr.Const(double v) -> f -> v;
+                case Expr.Const(double v) -> constant(v);
                 case Expr.ParamRef(String n) -> {
                     Double v = params.get(n);
                     if (v == null) throw new IllegalStateException("parameter '" + n + "' has no value");
-                    double d = v;
-                    yield f -> d;
+                    yield constant(v);
                 }
-                case Expr.ExtentRef(String ix) -> {
-                    double v = x.of(ix);
-                    yield f -> v;
-                }
+                case Expr.ExtentRef(String ix) -> constant(x.of(ix));
                 case Expr.IndexValue(String ix) -> {
                     int slot = slot(ix);
-                    yield f -> f.env[slot];
+                    if (slot == inner) yield (f, out, m, a) -> {
+                        long base = f.env[slot];
+                        for (int j = 0; j < f.len; j++) out[j] = base + j;
+                    };
+                    yield (f, out, m, a) -> Arrays.fill(out, 0, f.len, f.env[slot]);
                 }
-                case Expr.Access a -> access(a);
+                case Expr.Access acc -> access(acc);
                 case Expr.Unary(Expr.Fn fn, Expr arg) -> unary(fn, value(arg));
                 case Expr.Binary(Expr.Op op, Expr a, Expr b) -> binary(op, value(a), value(b));
-                case Expr.Select(Expr cond, Expr a, Expr b) -> {
-                    Value vc = value(cond), va = value(a), vb = value(b);
-                    yield f -> {
-                        double cv = vc.eval(f);
-                        if (f.missing || f.absent) return 0.0;
-                        return cv != 0.0 ? va.eval(f) : vb.eval(f);
-                    };
-                }
+                case Expr.Select(Expr cond, Expr a, Expr b) -> select(value(cond), value(a), value(b));
             };
         }
 
-        private Value access(Expr.Access a) {
+        private static Row constant(double v) {
+            return (f, out, m, a) -> Arrays.fill(out, 0, f.len, v);
+        }
+
+        private Row access(Expr.Access a) {
             Store s = stores.get(a.tensor());
             if (s == null) throw new IllegalStateException("no storage for tensor '" + a.tensor() + "'");
             int[] shape = s.shape;
@@ -331,7 +400,6 @@ public final class Interpreter {
             if (n != shape.length) throw new IllegalStateException("access to '" + a.tensor() + "' with " + n + " indices, it has " + shape.length + " ranks");
             double[] data = s.data;
             boolean[] present = s.present;
-            // Fast path: every position a plain index.
             int[] plain = new int[n];
             boolean allPlain = true;
             for (int k = 0; k < n; k++) {
@@ -342,83 +410,132 @@ public final class Interpreter {
                 }
                 plain[k] = slot(ix);
             }
+            int in = inner;
             if (allPlain) {
-                return f -> {
+                // Positions are slots: the row walks memory with one stride, in range up to a bound.
+                int innerStride = 0;
+                for (int k = 0; k < n; k++) if (plain[k] == in) innerStride += strides[k];
+                int step = innerStride;
+                return (f, out, miss, abs) -> {
                     long[] env = f.env;
-                    int off = 0;
+                    int len = f.len, valid = len, off = 0;
                     for (int k = 0; k < n; k++) {
                         long p = env[plain[k]];
-                        if (p >= shape[k]) {
-                            f.missing = true;
-                            return 0.0;
-                        }
-                        off += (int) p * strides[k];
+                        if (plain[k] == in) valid = (int) Math.min(valid, Math.max(0, shape[k] - p));
+                        else if (p >= shape[k]) valid = 0;
+                        off += (int) Math.min(p, shape[k]) * strides[k];
                     }
-                    if (present != null && !present[off]) {
-                        f.absent = true;
-                        return 0.0;
+                    for (int j = 0; j < valid; j++, off += step) {
+                        if (present != null && !present[off]) abs[j] = true;
+                        else out[j] = data[off];
                     }
-                    return data[off];
+                    for (int j = valid; j < len; j++) miss[j] = true;
                 };
             }
             Int[] pos = new Int[n];
             for (int k = 0; k < n; k++) pos[k] = index(a.indices().get(k));
-            return f -> {
-                int off = 0;
-                for (int k = 0; k < n; k++) {
-                    long p = pos[k].eval(f.env);
-                    if (p < 0 || p >= shape[k]) {
-                        f.missing = true;
-                        return 0.0;
+            return (f, out, miss, abs) -> {
+                long[] env = f.env;
+                long base = in >= 0 ? env[in] : 0;
+                for (int j = 0; j < f.len; j++) {
+                    if (in >= 0) env[in] = base + j;
+                    int off = offset(pos, env, shape, strides);
+                    if (off < 0) miss[j] = true;
+                    else if (present != null && !present[off]) abs[j] = true;
+                    else out[j] = data[off];
+                }
+                if (in >= 0) env[in] = base;
+            };
+        }
+
+        private static Row unary(Expr.Fn fn, Row a) {
+            return (f, out, m, ab) -> {
+                a.eval(f, out, m, ab);
+                int len = f.len;
+                switch (fn) {
+                    case NEG -> { for (int j = 0; j < len; j++) out[j] = -out[j]; }
+                    case NOT -> { for (int j = 0; j < len; j++) out[j] = out[j] != 0.0 ? 0.0 : 1.0; }
+                    case EXP -> { for (int j = 0; j < len; j++) out[j] = Math.exp(out[j]); }
+                    case LOG -> { for (int j = 0; j < len; j++) out[j] = Math.log(out[j]); }
+                    case SQRT -> { for (int j = 0; j < len; j++) out[j] = Math.sqrt(out[j]); }
+                    case RSQRT -> { for (int j = 0; j < len; j++) out[j] = 1.0 / Math.sqrt(out[j]); }
+                    case TANH -> { for (int j = 0; j < len; j++) out[j] = Math.tanh(out[j]); }
+                    case SIGMOID -> { for (int j = 0; j < len; j++) out[j] = sigmoid(out[j]); }
+                    case SOFTPLUS -> { for (int j = 0; j < len; j++) out[j] = softplus(out[j]); }
+                    case RELU -> { for (int j = 0; j < len; j++) out[j] = Math.max(0.0, out[j]); }
+                    case ELU -> { for (int j = 0; j < len; j++) out[j] = out[j] > 0 ? out[j] : Math.expm1(out[j]); }
+                    case ABS -> { for (int j = 0; j < len; j++) out[j] = Math.abs(out[j]); }
+                    case SIGN -> { for (int j = 0; j < len; j++) out[j] = Math.signum(out[j]); }
+                }
+            };
+        }
+
+        private static Row binary(Expr.Op op, Row a, Row b) {
+            double[] rb = new double[CHUNK];
+            if (op.isLogic()) {
+                // Short-circuit per point: b's missing or absent entries count only where b decides.
+                boolean[] mb = new boolean[CHUNK], ab = new boolean[CHUNK];
+                return (f, out, m, abs) -> {
+                    int len = f.len;
+                    a.eval(f, out, m, abs);
+                    Arrays.fill(mb, 0, len, false);
+                    Arrays.fill(ab, 0, len, false);
+                    b.eval(f, rb, mb, ab);
+                    for (int j = 0; j < len; j++) {
+                        boolean av = out[j] != 0.0, decided = op == Expr.Op.AND ? !av : av;
+                        if (m[j] || abs[j] || decided) {
+                            out[j] = av ? 1.0 : 0.0;
+                            continue;
+                        }
+                        m[j] = mb[j];
+                        abs[j] = ab[j];
+                        out[j] = rb[j] != 0.0 ? 1.0 : 0.0;
                     }
-                    off += (int) p * strides[k];
-                }
-                if (present != null && !present[off]) {
-                    f.absent = true;
-                    return 0.0;
-                }
-                return data[off];
-            };
-        }
-
-        private static Value unary(Expr.Fn fn, Value a) {
-            return switch (fn) {
-                case NEG -> f -> -a.eval(f);
-                case NOT -> f -> a.eval(f) != 0.0 ? 0.0 : 1.0;
-                case EXP -> f -> Math.exp(a.eval(f));
-                case LOG -> f -> Math.log(a.eval(f));
-                case SQRT -> f -> Math.sqrt(a.eval(f));
-                case RSQRT -> f -> 1.0 / Math.sqrt(a.eval(f));
-                case TANH -> f -> Math.tanh(a.eval(f));
-                case SIGMOID -> f -> sigmoid(a.eval(f));
-                case SOFTPLUS -> f -> softplus(a.eval(f));
-                case RELU -> f -> Math.max(0.0, a.eval(f));
-                case ELU -> f -> {
-                    double v = a.eval(f);
-                    return v > 0 ? v : Math.expm1(v);
                 };
-                case ABS -> f -> Math.abs(a.eval(f));
-                case SIGN -> f -> Math.signum(a.eval(f));
+            }
+            return (f, out, m, abs) -> {
+                a.eval(f, out, m, abs);
+                b.eval(f, rb, m, abs);
+                int len = f.len;
+                switch (op) {
+                    case ADD -> { for (int j = 0; j < len; j++) out[j] += rb[j]; }
+                    case SUB -> { for (int j = 0; j < len; j++) out[j] -= rb[j]; }
+                    case MUL -> { for (int j = 0; j < len; j++) out[j] *= rb[j]; }
+                    case DIV -> { for (int j = 0; j < len; j++) out[j] /= rb[j]; }
+                    case LT -> { for (int j = 0; j < len; j++) out[j] = out[j] < rb[j] ? 1.0 : 0.0; }
+                    case LE -> { for (int j = 0; j < len; j++) out[j] = out[j] <= rb[j] ? 1.0 : 0.0; }
+                    case GT -> { for (int j = 0; j < len; j++) out[j] = out[j] > rb[j] ? 1.0 : 0.0; }
+                    case GE -> { for (int j = 0; j < len; j++) out[j] = out[j] >= rb[j] ? 1.0 : 0.0; }
+                    case EQ -> { for (int j = 0; j < len; j++) out[j] = out[j] == rb[j] ? 1.0 : 0.0; }
+                    case NE -> { for (int j = 0; j < len; j++) out[j] = out[j] != rb[j] ? 1.0 : 0.0; }
+                    case MIN -> { for (int j = 0; j < len; j++) out[j] = Math.min(out[j], rb[j]); }
+                    case MAX -> { for (int j = 0; j < len; j++) out[j] = Math.max(out[j], rb[j]); }
+                    case POW -> { for (int j = 0; j < len; j++) out[j] = Math.pow(out[j], rb[j]); }
+                    case AND, OR -> throw new AssertionError("handled above");
+                }
             };
         }
 
-        private static Value binary(Expr.Op op, Value a, Value b) {
-            return switch (op) {
-                case ADD -> f -> a.eval(f) + b.eval(f);
-                case SUB -> f -> a.eval(f) - b.eval(f);
-                case MUL -> f -> a.eval(f) * b.eval(f);
-                case DIV -> f -> a.eval(f) / b.eval(f);
-                case LT -> f -> a.eval(f) < b.eval(f) ? 1.0 : 0.0;
-                case LE -> f -> a.eval(f) <= b.eval(f) ? 1.0 : 0.0;
-                case GT -> f -> a.eval(f) > b.eval(f) ? 1.0 : 0.0;
-                case GE -> f -> a.eval(f) >= b.eval(f) ? 1.0 : 0.0;
-                case EQ -> f -> a.eval(f) == b.eval(f) ? 1.0 : 0.0;
-                case NE -> f -> a.eval(f) != b.eval(f) ? 1.0 : 0.0;
-                case AND -> f -> a.eval(f) != 0.0 && !f.missing && !f.absent ? (b.eval(f) != 0.0 ? 1.0 : 0.0) : 0.0;
-                case OR -> f -> a.eval(f) != 0.0 && !f.missing && !f.absent ? 1.0 : (b.eval(f) != 0.0 ? 1.0 : 0.0);
-                case MIN -> f -> Math.min(a.eval(f), b.eval(f));
-                case MAX -> f -> Math.max(a.eval(f), b.eval(f));
-                case POW -> f -> Math.pow(a.eval(f), b.eval(f));
+        /** {@code select(c, a, b)}: only the chosen branch's missing and absent entries count. */
+        private static Row select(Row c, Row a, Row b) {
+            double[] ra = new double[CHUNK], rb = new double[CHUNK];
+            boolean[] ma = new boolean[CHUNK], aa = new boolean[CHUNK], mb = new boolean[CHUNK], ab = new boolean[CHUNK];
+            return (f, out, m, abs) -> {
+                int len = f.len;
+                c.eval(f, out, m, abs);
+                Arrays.fill(ma, 0, len, false);
+                Arrays.fill(aa, 0, len, false);
+                Arrays.fill(mb, 0, len, false);
+                Arrays.fill(ab, 0, len, false);
+                a.eval(f, ra, ma, aa);
+                b.eval(f, rb, mb, ab);
+                for (int j = 0; j < len; j++) {
+                    if (m[j] || abs[j]) continue;
+                    boolean first = out[j] != 0.0;
+                    m[j] = first ? ma[j] : mb[j];
+                    abs[j] = first ? aa[j] : ab[j];
+                    out[j] = first ? ra[j] : rb[j];
+                }
             };
         }
 
