@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shape", paramLabel = "INDEX=N[,INDEX=N...]", description = "Extents of indices no input determines, e.g. p=1024,m=1024 (repeatable).")
     List<String> shapes = new ArrayList<>();
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "reference", description = "Where to run: reference (the float64 interpreter). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "reference", description = "Where to run: reference (the float64 interpreter) or cuda (an NVIDIA GPU). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random inputs. Default: ${DEFAULT-VALUE}.")

@@ -43,7 +43,8 @@ public final class GpuCheck {
                         case "m" -> m;
                         case "e" -> e;
                         case "f" -> f;
-                        default -> 1;
+                        case "g" -> 1;
+                        default -> 5;
                     };
                 out.put(t.name(), s);
             }
@@ -64,7 +65,11 @@ public final class GpuCheck {
         CudaCheck.require();
         List<Shape> shapes = mode.equals("check") ? SHAPES : List.of(SHAPES.getFirst());
         List<String> only = mode.equals("jit") ? List.of("softmax_bf16", "attention_1pass") : List.of();
-        int failed = check(aot, new Random(System.nanoTime()), shapes, only);
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) dirs.add(Path.of(args[i]));
+        Map<String, Cascade> all = new LinkedHashMap<>(Examples.all());
+        all.putAll(EinExamples.under(dirs));
+        int failed = check(all, aot, new Random(System.nanoTime()), shapes, only);
         System.out.println(failed == 0 ? "all GPU checks passed" : failed + " GPU checks FAILED");
         System.exit(failed == 0 ? 0 : 1);
     }
@@ -75,20 +80,34 @@ public final class GpuCheck {
         return CudaKernel.jit(p.plan(), p.source());
     }
 
-    static int check(Path aot, Random rnd, List<Shape> shapes, List<String> only) throws Exception {
+    static int check(Map<String, Cascade> all, Path aot, Random rnd, List<Shape> shapes, List<String> only) throws Exception {
         int failed = 0;
         System.out.printf(Locale.ROOT, "%-28s %-8s %-28s %-12s %s%n", "example", "path", "shape (b h p m e f)", "rel. error", "verdict");
-        for (Map.Entry<String, Cascade> e : Examples.all().entrySet()) {
+        for (Map.Entry<String, Cascade> e : all.entrySet()) {
             Cascade c = e.getValue();
             if (!only.isEmpty() && !only.contains(e.getKey())) continue;
             for (boolean fuse : new boolean[] {true, false}) {
                 CudaProgram prog = CudaCodegen.generate(c, fuse);
                 if (fuse && !prog.fused()) continue;
                 String name = e.getKey() + (fuse ? "" : "_generic");
-                CudaKernel k = kernel(aot, name, prog);
+                CudaKernel k;
+                try {
+                    k = kernel(aot, name, prog);
+                } catch (RuntimeException ex) {
+                    failed++;
+                    System.out.println(name + " FAIL: " + ex.getMessage());
+                    continue;
+                }
                 for (Shape s : shapes) {
                     if (!fuse && s.p() * s.m() > 70 * 93) continue; // the generic path is slow; small shapes suffice
-                    double err = checkOne(c, k, s, rnd);
+                    double err;
+                    try {
+                        err = checkOne(c, k, s, rnd);
+                    } catch (RuntimeException ex) {
+                        System.out.println(name + " " + s + " FAIL: " + ex);
+                        failed++;
+                        continue;
+                    }
                     double tol = c.inputs().getFirst().type() == DType.F32 ? 1e-5 : 1e-2;
                     boolean ok = err < tol; // NaN fails
                     if (!ok) failed++;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CUDA source generated for every example compiles with the machine's nvcc for sm_90 (no GPU needed). */
+/** The CUDA source generated for every example (hand-built and every .ein under examples/) compiles with the machine's nvcc for sm_90 (no GPU needed). */
 class NvccCompileTest {
 
     static Path nvcc() {
@@ -29,7 +29,10 @@ class NvccCompileTest {
         // one translation unit holding every example's kernels: one nvcc start instead of one per example
         StringBuilder all = new StringBuilder();
         int kernels = 0;
-        for (Map.Entry<String, Cascade> e : Examples.all().entrySet()) {
+        Map<String, Cascade> all = new java.util.LinkedHashMap<>(Examples.all());
+        all.putAll(EinExamples.under(List.of(Path.of("../../examples"))));
+        assertTrue(all.keySet().stream().anyMatch(n -> n.startsWith("ein_")), "the .ein examples were found");
+        for (Map.Entry<String, Cascade> e : all.entrySet()) {
             for (boolean fuse : new boolean[] {false, true}) {
                 String ns = "ns_" + e.getKey() + (fuse ? "_fused" : "_generic");
                 CudaProgram p = CudaCodegen.generate(e.getValue(), fuse, ns);
