@@ -27,7 +27,7 @@ class NvccCompileTest {
         Path nvcc = nvcc();
         Assumptions.assumeTrue(nvcc != null, "nvcc is not installed");
         // one translation unit holding every example's kernels: one nvcc start instead of one per example
-        StringBuilder all = new StringBuilder();
+        StringBuilder unit = new StringBuilder();
         int kernels = 0;
         Map<String, Cascade> all = new java.util.LinkedHashMap<>(Examples.all());
         all.putAll(EinExamples.under(List.of(Path.of("../../examples"))));
@@ -37,12 +37,12 @@ class NvccCompileTest {
                 String ns = "ns_" + e.getKey() + (fuse ? "_fused" : "_generic");
                 CudaProgram p = CudaCodegen.generate(e.getValue(), fuse, ns);
                 // kernels are extern "C" with distinct prefixes; each program's struct lives in its namespace
-                all.append("namespace ").append(ns).append(" {\n").append(p.source()).append("\n}\n");
+                unit.append("namespace ").append(ns).append(" {\n").append(p.source()).append("\n}\n");
                 kernels += countKernels(p.source());
             }
         }
         Path cu = dir.resolve("examples.cu");
-        Files.writeString(cu, all);
+        Files.writeString(cu, unit);
         Result r = run(List.of(nvcc.toString(), "-arch=sm_90", "-ptx", "-o", dir.resolve("examples.ptx").toString(), cu.toString()));
         assertEquals(0, r.code, r.out);
         String ptx = Files.readString(dir.resolve("examples.ptx"));
