@@ -7,15 +7,17 @@
                                    torch.compile and eager on the same inputs; merge ours.csv; write OUT/results.md and .json
 """
 import json, math, os, sys, time
-import numpy as np
-import torch
-import torch.nn.functional as F
-import torch._dynamo
 
-# every (case, D) compiles FlexAttention anew: raise dynamo's recompile limit so none falls back to eager
-for _name in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit", "accumulated_cache_size_limit"):
-    if hasattr(torch._dynamo.config, _name):
-        setattr(torch._dynamo.config, _name, 256)
+if not (len(sys.argv) > 1 and sys.argv[1] == "table"):  # the table alone needs no torch (it runs here too)
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    import torch._dynamo
+
+    # every (case, D) compiles FlexAttention anew: raise dynamo's recompile limit so none falls back to eager
+    for _name in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit", "accumulated_cache_size_limit"):
+        if hasattr(torch._dynamo.config, _name):
+            setattr(torch._dynamo.config, _name, 256)
 
 B, H, N = 4, 16, 4096
 WINDOW, CAP = 512, 50.0

@@ -29,8 +29,9 @@ if has ours; then
   echo "== inputs ($(( $(date +%s) - start ))s so far)"
   python3 "$G/bench/anchors.py" inputs "$DATA"
   echo "== einc timings"
-  "${JAVA[@]}" einc.codegen.cuda.GpuBench "$DATA" "$G/aot" 2>&1 | tee "$OUT/ours.txt"
-  cp "$DATA/ours.csv" "$OUT/" 2>/dev/null
+  PREV=(); [ -d "$G/aot_prev" ] && PREV=("prev=$G/aot_prev")
+  "${JAVA[@]}" einc.codegen.cuda.GpuBench "$DATA" "$G/aot" "${PREV[@]}" 2>&1 | tee "$OUT/ours.txt"
+  cp "$DATA/ours.csv" "$DATA/builds.csv" "$OUT/" 2>/dev/null
   has anchors || python3 "$G/bench/anchors.py" check "$DATA" 2>&1 | tee "$OUT/ours_check.txt"
 fi
 if has anchors; then

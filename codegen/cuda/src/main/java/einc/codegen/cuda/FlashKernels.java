@@ -183,8 +183,8 @@ final class FlashKernels {
     }
 
     int sharedBytes(int d) {
-        if (mma) return (BM * (d + 8) + 4 * BN * (d + 8)) * 2;
-        return (d * BM + d * BN + BN * d + BM * BN) * 4;
+        if (mma) return 4 * BN * (d + 8) * 2;
+        return (d * BM + d * (BN + 4) + BN * d) * 4;
     }
 
     static final String MMA_HELPERS = """
@@ -219,9 +219,9 @@ final class FlashKernels {
             %SETUP%
               constexpr int BM = 64, BN = 64, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
               extern __shared__ __align__(16) unsigned char einc_smem[];
-              unsigned short* sQ = (unsigned short*)einc_smem;
-              unsigned short* sK = sQ + BM * LD;
-              unsigned short* sV = sK + 2 * BN * LD;
+              unsigned short* sK = (unsigned short*)einc_smem;   // two K tiles
+              unsigned short* sV = sK + 2 * BN * LD;              // two V tiles
+              unsigned short* sQ = sV + BN * LD;                   // Q is staged in the second V tile until it is in registers
               const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
               const bool aligned = ((E_ & 7) == 0) && ((F_ & 7) == 0);
               // loads rows [r0, r0 + 64) of a rows x cols matrix into s, zero outside
@@ -255,6 +255,7 @@ final class FlashKernels {
                 const unsigned short* p = sQ + (warp * 16 + (mat & 1) * 8 + (lane & 7)) * LD + kk * 16 + (mat >> 1) * 8;
                 einc_ldm_x4(qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], p);
               }
+              __syncthreads();  // every warp holds its Q fragments: the second V tile is free for the prefetch
               float o[DT][4];
               #pragma unroll
               for (int j = 0; j < DT; ++j) { o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f; }
@@ -381,15 +382,15 @@ final class FlashKernels {
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
-              constexpr int BM = 64, BN = 64, LK = BN, LP = BN, G = DP / 64;
+              constexpr int BM = 64, BN = 64, LK = BN + 4, LP = BN + 4, G = DP / 64;
               extern __shared__ __align__(16) unsigned char einc_smem[];
               float* Qt = (float*)einc_smem;          // [DP][BM]
               float* Kt = Qt + DP * BM;               // [DP][LK]
               float* Vs = Kt + DP * LK;               // [BN][DP]
-              float* Ps = Vs + BN * DP;               // [BM][LP]
+              float* Ps = Kt;                         // [BM][LP], over K once the scores are computed
               const int tid = threadIdx.x, ty = tid >> 4, tx = tid & 15;
               for (int c = tid; c < BM * DP; c += 256) {
-                const int r = c % BM, d = c / BM;
+                const int r = c / DP, d = c % DP;
                 const long long gr = p0 + r;
                 Qt[d * BM + r] = (gr < P_ && d < E_) ? %LDQ_RD% : 0.f;
               }
@@ -406,7 +407,8 @@ final class FlashKernels {
                 const long long k0 = t * BN;
                 __syncthreads();
                 for (int c = tid; c < BN * DP; c += 256) {
-                  const int r = c % BN, d = c / BN;
+                  // a warp covers 8 consecutive d of 4 keys: coalesced reads, and banks 4d + r all differ
+                  const int q = c >> 2, d = q % DP, r = (q / DP) * 4 + (c & 3);
                   const long long gk = k0 + r;
                   Kt[d * LK + r] = (gk < M_ && d < E_) ? %LDK_RD% : 0.f;
                 }
@@ -432,6 +434,7 @@ final class FlashKernels {
                     for (int j = 0; j < 4; ++j) s[i][j] = fmaf(qv[i], kv[j], s[i][j]);
                 }
                 const bool full = EINC_EXACT && k0 + BN <= M_ && k0 + BN - 1 < einc_key_hi(a, prm%BATCH%, p0) && k0 >= einc_key_lo(a, prm%BATCH%, plast);
+                __syncthreads();  // every thread is done with K: P goes over it
                 #pragma unroll
                 for (int i = 0; i < 4; ++i) {
                   const int row = (int)p0 + ty * 4 + i;
