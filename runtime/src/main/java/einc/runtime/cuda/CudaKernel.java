@@ -143,6 +143,25 @@ public final class CudaKernel {
         return new Session(extents);
     }
 
+    /**
+     * One whole run for an app: extents from the input tensors' shapes, inputs to the device, the
+     * plan, outputs back into {@code outputs} (row-major tensors of the declared types and shapes).
+     */
+    public void run(Map<String, einc.runtime.Tensor> inputs, Map<String, einc.runtime.Tensor> outputs, Map<String, Double> params) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (var e : inputs.entrySet()) shapes.put(e.getKey(), e.getValue().shape());
+        try (Session s = bind(extents(shapes, Map.of()))) {
+            for (var e : inputs.entrySet()) s.upload(e.getKey(), e.getValue());
+            s.run(params);
+            for (Buffer b : plan.buffers()) {
+                if (b.role() != CudaPlan.Role.OUTPUT) continue;
+                einc.runtime.Tensor t = outputs.get(b.name());
+                if (t == null) throw new IllegalArgumentException("no tensor given for output '" + b.name() + "'");
+                s.download(b.name(), t);
+            }
+        }
+    }
+
     /** Device buffers for fixed extents; run as often as needed, then {@link #close()}. */
     public final class Session implements AutoCloseable {
         private final Map<String, Long> x;
@@ -190,6 +209,27 @@ public final class CudaKernel {
             if (host.byteSize() != want)
                 throw new IllegalArgumentException("input '" + input + "' needs " + want + " bytes, the segment has " + host.byteSize());
             cuda.upload(data.get(input), host);
+        }
+
+        /** Copies a row-major tensor of the declared element type and shape to the device. */
+        public void upload(String input, einc.runtime.Tensor t) {
+            upload(input, contiguous(input, t));
+        }
+
+        /** Copies an output into a row-major tensor of the declared element type and shape. */
+        public void download(String output, einc.runtime.Tensor t) {
+            download(output, contiguous(output, t));
+        }
+
+        private MemorySegment contiguous(String name, einc.runtime.Tensor t) {
+            Buffer b = plan.buffers().stream().filter(x -> x.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("the kernel has no tensor '" + name + "'"));
+            if (!t.type().spelling().equals(b.type().spelling()))
+                throw new IllegalArgumentException("'" + name + "' is declared " + b.type().spelling() + " but the tensor holds " + t.type().spelling());
+            if (!Arrays.equals(t.shape(), shape(name)))
+                throw new IllegalArgumentException("'" + name + "' has shape " + Arrays.toString(shape(name)) + " but the tensor has " + Arrays.toString(t.shape()));
+            if (!t.isContiguous()) throw new IllegalArgumentException("'" + name + "' must be a row-major contiguous tensor");
+            return t.segment().asSlice(0, bytes(name));
         }
 
         /** Copies an output back to the host. */
