@@ -22,6 +22,7 @@ final class Backends {
 
     static {
         ALL.put("reference", Interpreter::run);
+        ALL.put("llvm", LlvmRunner::run);
         ALL.put("cuda", einc.codegen.cuda.CudaBackend::run);
     }
 

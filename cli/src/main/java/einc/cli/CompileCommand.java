@@ -1,79 +1,83 @@
 package einc.cli;
 
-import einc.codegen.cuda.CudaAot;
-import einc.codegen.cuda.CudaCodegen;
-import einc.codegen.cuda.CudaProgram;
 import einc.ir.Cascade;
 import einc.ir.Code;
 import einc.ir.EincException;
-import java.io.IOException;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code einc compile FILE --target cuda -o DIR}: writes each cascade's {@code .cu}, its plan and,
- * through {@code nvcc}, an {@code sm_90} cubin and PTX that the runtime loads without NVRTC;
- * {@code --emit=cu} prints the CUDA source instead.
+ * {@code einc compile FILE --target llvm -o DIR}: compiles every cascade of a file ahead of time
+ * into {@code DIR/NAME/} ({@code .ll}, object file, shared library, manifest) for
+ * {@code NativeKernel.load} in an app that has the runtime alone; {@code --emit=llvm} prints the IR.
  */
-@Command(name = "compile", mixinStandardHelpOptions = true,
-        description = "Compile a .ein file ahead of time: --target cuda writes DIR/CASCADE/{kernel.cu, plan.txt, kernel.cubin, kernel.ptx}.")
+@Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Compile cascades ahead of time (shared library + manifest), or print the generated code.")
 final class CompileCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The .ein file.")
+    @Parameters(paramLabel = "FILE", description = "The .ein file.")
     Path file;
 
-    @Option(names = "--target", paramLabel = "TARGET", defaultValue = "cuda", description = "What to compile for: cuda. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--target", paramLabel = "TARGET", defaultValue = "llvm", description = "What to generate: llvm or cuda. Default: ${DEFAULT-VALUE}.")
     String target;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "The folder to write (one subfolder per cascade).")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the kernels (one folder per cascade).")
     Path output;
 
-    @Option(names = "--emit", paramLabel = "FORM", description = "Print a stage instead of writing files: cu (the CUDA source).")
+    @Option(names = "--emit", paramLabel = "WHAT", description = "Print instead of writing: llvm (the IR after O3), llvm-raw (as generated) or cu (the CUDA source).")
     String emit;
 
     @Option(names = "--cascade", paramLabel = "NAME", description = "Only this cascade of the file.")
-    String cascade;
+    String cascadeName;
 
-    @Option(names = "--arch", paramLabel = "SM", defaultValue = "sm_90", description = "The GPU architecture for nvcc. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--arch", paramLabel = "SM", defaultValue = "sm_90", description = "CUDA: the GPU architecture for nvcc. Default: ${DEFAULT-VALUE}.")
     String arch;
 
-    @Option(names = "--no-fuse", description = "One kernel per statement, even for attention-shaped cascades.")
+    @Option(names = "--no-fuse", description = "CUDA: one kernel per statement, even for attention-shaped cascades.")
     boolean noFuse;
 
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
-        if (!target.equals("cuda")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are cuda");
-        PrintWriter out = spec.commandLine().getOut();
+    public Integer call() throws java.io.IOException, InterruptedException {
+        if ("cu".equals(emit) || target.equals("cuda")) return cuda();
+        if (!target.equals("llvm")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are llvm, cuda");
+        if (emit != null && !emit.equals("llvm") && !emit.equals("llvm-raw"))
+            throw EincException.plain(Code.BAD_ARGUMENT, "unknown --emit '" + emit + "'; it can be llvm or llvm-raw");
+        if (emit == null && output == null) throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=llvm)");
         List<Cascade> cascades = Sources.compile(file);
-        if (cascade != null) {
-            cascades = cascades.stream().filter(c -> c.name().equals(cascade)).toList();
-            if (cascades.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "no cascade '" + cascade + "' in " + file);
-        }
-        if (emit != null) {
-            if (!emit.equals("cu")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown --emit form '" + emit + "'; the forms are cu");
-            for (Cascade c : cascades) out.print(CudaCodegen.generate(c, !noFuse).source());
-            out.flush();
-            return Main.OK;
-        }
-        if (output == null) throw EincException.plain(Code.BAD_ARGUMENT, "give the output folder with -o DIR (or print the source with --emit=cu)");
-        Path nvcc = CudaAot.nvcc();
+        PrintWriter out = spec.commandLine().getOut();
+        boolean any = false;
         for (Cascade c : cascades) {
-            CudaProgram p = CudaCodegen.generate(c, !noFuse);
-            Path dir = output.resolve(c.name());
-            CudaAot.write(p, dir, nvcc, arch);
-            out.println(dir + ": " + (p.fused() ? "fused attention kernel" : "one kernel per statement") + " (" + p.why() + ")"
-                    + (nvcc == null ? "; nvcc not found, wrote kernel.cu and plan.txt only" : "; kernel.cubin and kernel.ptx for " + arch));
+            if (cascadeName != null && !c.name().equals(cascadeName)) continue;
+            any = true;
+            if (emit != null) out.print(LlvmRunner.emit(c, emit.equals("llvm")));
+            else out.println(LlvmRunner.compile(c, cascades.size() == 1 ? output : output.resolve(c.name())));
         }
+        if (!any) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
+        out.flush();
+        return Main.OK;
+    }
+
+    /** {@code --target cuda} and {@code --emit=cu}. */
+    private Integer cuda() throws java.io.IOException, InterruptedException {
+        if (emit != null && !emit.equals("cu")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown --emit '" + emit + "' for --target cuda; it can be cu");
+        if (emit == null && output == null) throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=cu)");
+        List<Cascade> all = Sources.compile(file);
+        List<Cascade> cascades = all.stream().filter(c -> cascadeName == null || c.name().equals(cascadeName)).toList();
+        if (cascades.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
+        PrintWriter out = spec.commandLine().getOut();
+        if (emit != null) CudaCompile.emit(cascades, !noFuse, out);
+        else CudaCompile.write(cascades, all.size() > 1, output, !noFuse, arch, out);
         out.flush();
         return Main.OK;
     }

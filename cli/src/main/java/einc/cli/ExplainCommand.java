@@ -9,6 +9,9 @@ import einc.optimizer.Explain;
 import einc.optimizer.ExplainDot;
 import einc.optimizer.ExplainJson;
 import einc.optimizer.ExplainText;
+import einc.optimizer.Json;
+import einc.optimizer.OptimizeReport;
+import einc.optimizer.Pipeline;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,6 +53,18 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--dot", paramLabel = "OUT", description = "Write a Graphviz picture of the cascade to OUT, and OUT's .svg when 'dot' is installed.")
     Path dot;
 
+    @Option(names = "--optimize", description = "Also run the rewrites: passes before -> after per rank, what each rewrite changed, and the optimized cascade as .ein.")
+    boolean optimize;
+
+    @Option(names = "--tile", paramLabel = "N", description = "Tile size of the ranks the rewrites split (with --optimize). Default: 64.")
+    Long tile;
+
+    @Option(names = "--print-ir-after", paramLabel = "PASS|all", description = "Print the cascade after this rewrite (or all of them) to stderr (with --optimize).")
+    String printIrAfter;
+
+    @Option(names = "--time-passes", description = "Print how long each rewrite took to stderr (with --optimize).")
+    boolean timePasses;
+
     @Spec
     CommandSpec spec;
 
@@ -62,17 +77,37 @@ final class ExplainCommand implements Callable<Integer> {
         for (Cascade c : chosen) checkShape(c, extents);
         for (int i = 0; i < chosen.size(); i++) {
             Explain x = Explain.of(chosen.get(i), extents);
+            Pipeline.Outcome optimized = optimize ? Pipeline.run(chosen.get(i), options(), err::println) : null;
             if (json) {
-                out.print(ExplainJson.render(x));
+                Map<String, Object> model = ExplainJson.model(x);
+                if (optimized != null) model.put("optimized", OptimizeReport.json(optimized));
+                out.print(Json.write(model));
             } else {
                 if (i > 0) out.println();
                 out.print(ExplainText.render(x));
+                if (optimized != null) out.print(OptimizeReport.text(optimized));
             }
             if (dot != null) writeDot(x, err);
         }
         out.flush();
         err.flush();
         return Main.OK;
+    }
+
+    /** The pipeline's options from {@code --tile}, {@code --print-ir-after} and {@code --time-passes}. */
+    private Pipeline.Options options() {
+        Pipeline.Options o = Pipeline.Options.defaults().withTimePasses(timePasses);
+        if (tile != null) {
+            if (tile <= 0) throw EincException.plain(Code.BAD_ARGUMENT, "--tile must be positive, got " + tile);
+            o = o.withTile(tile);
+        }
+        if (printIrAfter != null) {
+            if (!printIrAfter.equals("all") && !Pipeline.names().contains(printIrAfter))
+                throw new EincException(Diagnostic.error(null, Code.BAD_ARGUMENT, "--print-ir-after names no pass '" + printIrAfter + "'")
+                        .withHint("the passes are all, " + String.join(", ", Pipeline.names())));
+            o = o.withPrintIrAfter(printIrAfter, null);
+        }
+        return o;
     }
 
     /** The cascade named by {@code --cascade}; else every cascade, or the only one when the output is JSON or DOT. */

@@ -8,6 +8,8 @@ import einc.ir.EincException;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.TensorDecl;
+import einc.optimizer.Pipeline;
+import einc.optimizer.Flops;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -56,6 +58,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "reference", description = "Where to run: reference (the float64 interpreter) or cuda (an NVIDIA GPU). Default: ${DEFAULT-VALUE}.")
     String backend;
 
+    @Option(names = "--no-optimize", description = "Run the cascade as written, without the rewrites (which keep the numbers, up to rounding).")
+    boolean noOptimize;
+
+    @Option(names = "--tile", paramLabel = "N", description = "Tile size of the ranks the rewrites split. Default: 64.")
+    Long tile;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random inputs. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -68,6 +76,10 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Long> explicit = Assignments.shapes(shapes);
         Map<String, Double> given = Assignments.params(params);
         Cascade c = pick(Sources.compile(file));
+        if (!noOptimize) {
+            if (tile != null && tile <= 0) throw EincException.plain(Code.BAD_ARGUMENT, "--tile must be positive, got " + tile);
+            c = Pipeline.run(c, tile == null ? Pipeline.Options.defaults() : Pipeline.Options.defaults().withTile(tile)).optimized();
+        }
 
         Map<String, Dense> fromFiles = readInputs(c);
         Map<String, int[]> fileShapes = new LinkedHashMap<>();
@@ -80,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Map<String, Dense> results = runner.run(c, x, inputs, values);
         double seconds = (System.nanoTime() - start) / 1e9;
-        OptionalLong flops = OptionalLong.empty();
+        OptionalLong flops = OptionalLong.of(Flops.count(c, x.values()).total());
 
         List<Summary.Array> outputInfo = writeOutputs(c, results);
         Summary summary = new Summary(c.name(), file.toString(), x.values(), inputInfo, values, backend, seconds, flops, outputInfo);

@@ -76,6 +76,7 @@ final class CascadeBuilder {
         Span initSpan;             // its init, if any
         boolean steps;             // its statement writes 'r + 1'
         Span statementSpan;
+        boolean quiet;             // a mistake in its recurrence or init was reported: no follow-ons
 
         TensorInfo(String name, TensorDecl.Role role, List<Rank> ranks, DType type, Span span) {
             this.name = name;
@@ -113,12 +114,15 @@ final class CascadeBuilder {
     private final Set<String> excused = new LinkedHashSet<>();
     private final List<TensorDecl> intermediates = new ArrayList<>();
     private final List<Built> built = new ArrayList<>();
+    private final Set<String> quietInits = new LinkedHashSet<>();
 
     // per expression
     private Mode mode = Mode.BODY;
     private String currentParam;
     private int reductionsSeen;
     private boolean topReduction;
+    private String currentTarget;
+    private boolean currentSteps;
 
     CascadeBuilder(Spans spans, List<Diagnostic> diags) {
         this.spans = spans;
@@ -182,6 +186,7 @@ final class CascadeBuilder {
             Span at = spans.of(id.getSymbol());
             if (!isLowerCase(n)) {
                 error(at, Code.INDEX_NOT_LOWER_CASE, n).hint("write '" + n.toLowerCase(Locale.ROOT) + "'; its extent is then '" + IndexDef.extentName(n) + "'");
+                continue;
             }
             if (batch.contains(n)) {
                 error(at, Code.DUPLICATE_INDEX, n, "the batch list").hint("name each batch rank once");
@@ -258,7 +263,7 @@ final class CascadeBuilder {
             mode = Mode.PARAM;
             currentParam = name;
             Typed t = build(p.expr());
-            value = requireNumber(t, p.expr(), "the default of a parameter");
+            value = requireNumber(t, p.expr(), "the default of a parameter").expr();
             mode = Mode.BODY;
         }
         params.put(name, new Param(name, value, spans.of(p)));
@@ -453,6 +458,9 @@ final class CascadeBuilder {
             lhsOk = false;
         }
         if (!lhsOk) written.forEach(excused::add);
+        if (init && !lhsOk && tensors.get(name) == null && record) {
+            quietInits.add(name);
+        }
 
         // the target tensor: declared now, or checked against its declaration
         List<IndexExpr> full = null;
@@ -477,6 +485,7 @@ final class CascadeBuilder {
                 ranks = r;
             }
             t = new TensorInfo(name, TensorDecl.Role.INTERMEDIATE, ranks, DType.F32, nameAt);
+            t.quiet = quietInits.contains(name) || (!init && steps > 0);
             tensors.put(name, t);
             if (ranks != null) intermediates.add(new TensorDecl(name, ranks, DType.F32, TensorDecl.Role.INTERMEDIATE, nameAt));
         } else if (record) {
@@ -487,6 +496,7 @@ final class CascadeBuilder {
                 } else if (t.role == TensorDecl.Role.OUTPUT) {
                     error(nameAt, Code.BAD_INIT, "output '" + name + "' cannot be iterative")
                             .hint("run the recurrence on an intermediate and assign the output from its final entry, e.g. X[R, ...]");
+                    t.quiet = true;
                     record = false;
                 } else if (t.assigned) {
                     // the recurrence came first and was reported there
@@ -499,26 +509,42 @@ final class CascadeBuilder {
             } else if (t.role == TensorDecl.Role.OUTPUT && steps > 0) {
                 error(nameAt, Code.BAD_RECURRENCE, "output '" + name + "' cannot be iterative")
                         .hint("run the recurrence on an intermediate and assign the output from its final entry, e.g. X[R, ...]");
+                t.quiet = true;
                 record = false;
             }
         }
         if (t != null && t.ranks != null && lhsOk && (record || !init)) {
             full = fill(t, written.stream().map(IndexExpr::idx).map(IndexExpr.class::cast).toList());
+            int clash = full == null ? -1 : filledBatchClash(full, written.size());
             if (full == null) {
                 arityError(spans.of(tctx), t, written.size());
                 written.forEach(excused::add);
+                t.ranks.forEach(r -> excused.add(r.index()));
+            } else if (clash >= 0) {
+                String ix = written.get(clash);
+                error(spans.of(positions.get(clash)), Code.DUPLICATE_INDEX, ix, "the left-hand side")
+                        .hint("'" + ix + "' is a batch rank of '" + name + "', filled in before the ranks written here; use another index");
+                written.forEach(excused::add);
+                t.ranks.forEach(r -> excused.add(r.index()));
+                full = null;
             } else {
                 int offset = full.size() - written.size();
                 for (int i = 0; i < written.size(); i++) {
                     Rank rank = t.ranks.get(offset + i);
                     if (iterative.get(i) != rank.iterative()) {
-                        if (record && t.initSpan != null && !init) {
+                        if (!t.quiet && record && t.initSpan != null && !init) {
+                            int fixed = -1;
+                            for (int k = 0; k < t.ranks.size(); k++) if (t.ranks.get(k).iterative()) fixed = k;
+                            String fixedIndex = fixed < 0 ? "r" : t.ranks.get(fixed).index();
                             error(spans.of(positions.get(i)), Code.BAD_RECURRENCE, iterative.get(i)
-                                    ? "rank " + (offset + i + 1) + " of '" + name + "' is not iterative: its init fixes another rank to 0"
+                                    ? "rank " + (offset + i + 1) + " of '" + name + "' is not iterative: its init fixes rank " + (fixed + 1) + " to 0"
                                     : "rank " + (offset + i + 1) + " of '" + name + "' is iterative (its init fixes it to 0): write '" + rank.index() + " + 1'")
-                                    .hint("step the rank the init fixes, e.g. " + name + "[" + rank.index() + " + 1, ...]");
+                                    .hint("step the rank the init fixes: '" + fixedIndex + " + 1' at rank " + (fixed + 1));
                         }
+                        t.quiet = true;
+                        written.forEach(excused::add);
                     } else if (iterative.get(i) && !rank.index().equals(written.get(i))) {
+                        excused.add(written.get(i));
                         error(spans.of(positions.get(i)), Code.BAD_RECURRENCE, "'" + name + "' steps '" + rank.index() + "' (its init), not '" + written.get(i) + "'")
                                 .hint("write '" + rank.index() + (init ? " = 0" : " + 1") + "'");
                     } else if (!iterative.get(i)) {
@@ -537,20 +563,24 @@ final class CascadeBuilder {
         // the right-hand side and the condition
         mode = Mode.BODY;
         reductionsSeen = 0;
+        currentTarget = name;
+        currentSteps = steps > 0;
         ExprContext top = stripParens(bodyCtx);
         ReduceExprContext reduce = top instanceof ReduceExprContext r ? r : null;
         topReduction = reduce != null;
         Typed body = build(reduce != null ? reduce.expr() : bodyCtx);
-        Expr bodyExpr = requireNumber(body, bodyCtx, "the right-hand side");
+        boolean nestedReductions = reductionsSeen > 0;
+        Expr bodyExpr = requireNumber(body, bodyCtx, "the right-hand side").expr();
         Expr where = null;
         if (condCtx != null) {
             mode = Mode.WHERE;
             topReduction = false;
             reductionsSeen = 0;
             Typed c = build(condCtx);
-            where = requireCondition(c, condCtx, "a where clause");
+            where = requireCondition(c, condCtx, "a where clause").expr();
             mode = Mode.BODY;
         }
+        currentTarget = null;
 
         // the reduction: indices of the space that are not on the left
         Expr.Access target = new Expr.Access(name, full != null ? full : written.stream().map(IndexExpr::idx).map(IndexExpr.class::cast).toList());
@@ -562,7 +592,7 @@ final class CascadeBuilder {
         List<String> reduced = new ArrayList<>(space);
         reduced.removeAll(plain.targetIndices());
         einc.ir.ReduceOp op = einc.ir.ReduceOp.SUM;
-        if (reduce != null) {
+        if (reduce != null && !nestedReductions) {
             String opName = reduce.op.getText();
             op = einc.ir.ReduceOp.byName(opName);
             if (op == null) {
@@ -607,10 +637,24 @@ final class CascadeBuilder {
         int missing = arity - written.size();
         if (missing < 0) return null;
         for (int i = 0; i < missing; i++) if (!batch.contains(t.ranks.get(i).index())) return null;
+        // a plain index written at a batch rank must be a batch index: GM[p, m] for GM[b, h, p] is a mistake
+        for (int i = missing; i < arity; i++) {
+            String plain = written.get(i - missing).plainIndex();
+            if (missing > 0 && batch.contains(t.ranks.get(i).index()) && plain != null && !batch.contains(plain)) return null;
+        }
         List<IndexExpr> full = new ArrayList<>();
         for (int i = 0; i < missing; i++) full.add(IndexExpr.idx(t.ranks.get(i).index()));
         full.addAll(written);
         return full;
+    }
+
+    /** The written position whose index repeats a batch rank filled in before it, or -1. */
+    private static int filledBatchClash(List<IndexExpr> full, int written) {
+        int offset = full.size() - written;
+        for (int i = offset; i < full.size(); i++) {
+            if (full.subList(0, offset).contains(full.get(i))) return i - offset;
+        }
+        return -1;
     }
 
     private void arityError(Span at, TensorInfo t, int written) {
@@ -660,11 +704,11 @@ final class CascadeBuilder {
             if (ctx.op.getType() == EinParser.MINUS) {
                 if (ctx.expr() instanceof NumberExprContext n) return new Typed(new Expr.Const(-Double.parseDouble(n.getText())), Kind.NUMBER);
                 if (ctx.expr() instanceof EinParser.InfExprContext) return new Typed(new Expr.Const(Double.NEGATIVE_INFINITY), Kind.NUMBER);
-                Typed x = visit(ctx.expr());
-                return new Typed(new Expr.Unary(Expr.Fn.NEG, requireNumber(x, ctx.expr(), "'-'")), kindOf(x, Kind.NUMBER));
+                Typed x = requireNumber(visit(ctx.expr()), ctx.expr(), "'-'");
+                return new Typed(new Expr.Unary(Expr.Fn.NEG, x.expr()), combine(Kind.NUMBER, x));
             }
-            Typed x = visit(ctx.expr());
-            return new Typed(new Expr.Unary(Expr.Fn.NOT, requireCondition(x, ctx.expr(), "'!'")), kindOf(x, Kind.CONDITION));
+            Typed x = requireCondition(visit(ctx.expr()), ctx.expr(), "'!'");
+            return new Typed(new Expr.Unary(Expr.Fn.NOT, x.expr()), combine(Kind.CONDITION, x));
         }
 
         @Override
@@ -685,12 +729,10 @@ final class CascadeBuilder {
         }
 
         private Typed arithmetic(ParserRuleContext ctx, Expr.Op op, ExprContext l, ExprContext r) {
-            Typed a = visit(l);
-            Typed b = visit(r);
             String what = "'" + op.spelling + "'";
-            Expr ea = requireNumber(a, l, what);
-            Expr eb = requireNumber(b, r, what);
-            return new Typed(new Expr.Binary(op, ea, eb), a.kind() == Kind.ERROR || b.kind() == Kind.ERROR ? Kind.ERROR : Kind.NUMBER);
+            Typed a = requireNumber(visit(l), l, what);
+            Typed b = requireNumber(visit(r), r, what);
+            return new Typed(new Expr.Binary(op, a.expr(), b.expr()), combine(Kind.NUMBER, a, b));
         }
 
         @Override
@@ -703,12 +745,10 @@ final class CascadeBuilder {
                 case EinParser.EQ -> Expr.Op.EQ;
                 default -> Expr.Op.NE;
             };
-            Typed a = visit(ctx.expr(0));
-            Typed b = visit(ctx.expr(1));
             String what = "'" + op.spelling + "'";
-            Expr ea = requireNumber(a, ctx.expr(0), what);
-            Expr eb = requireNumber(b, ctx.expr(1), what);
-            return new Typed(new Expr.Binary(op, ea, eb), a.kind() == Kind.ERROR || b.kind() == Kind.ERROR ? Kind.ERROR : Kind.CONDITION);
+            Typed a = requireNumber(visit(ctx.expr(0)), ctx.expr(0), what);
+            Typed b = requireNumber(visit(ctx.expr(1)), ctx.expr(1), what);
+            return new Typed(new Expr.Binary(op, a.expr(), b.expr()), combine(Kind.CONDITION, a, b));
         }
 
         @Override
@@ -722,12 +762,10 @@ final class CascadeBuilder {
         }
 
         private Typed logic(Expr.Op op, ExprContext l, ExprContext r) {
-            Typed a = visit(l);
-            Typed b = visit(r);
             String what = "'" + op.spelling + "'";
-            Expr ea = requireCondition(a, l, what);
-            Expr eb = requireCondition(b, r, what);
-            return new Typed(new Expr.Binary(op, ea, eb), a.kind() == Kind.ERROR || b.kind() == Kind.ERROR ? Kind.ERROR : Kind.CONDITION);
+            Typed a = requireCondition(visit(l), l, what);
+            Typed b = requireCondition(visit(r), r, what);
+            return new Typed(new Expr.Binary(op, a.expr(), b.expr()), combine(Kind.CONDITION, a, b));
         }
 
         @Override
@@ -755,15 +793,16 @@ final class CascadeBuilder {
             Span at = spans.of(ctx.name);
             if (name.equals("select")) {
                 if (n != 3) return argumentCount(at, name, "3 arguments (a condition and two values)", n);
-                Expr c = requireCondition(args.get(0), ctx.expr(0), "the first argument of select");
-                Expr a = requireNumber(args.get(1), ctx.expr(1), "select");
-                Expr b = requireNumber(args.get(2), ctx.expr(2), "select");
-                return new Typed(new Expr.Select(c, a, b), merge(args, Kind.NUMBER));
+                Typed c = requireCondition(args.get(0), ctx.expr(0), "the first argument of select");
+                Typed a = requireNumber(args.get(1), ctx.expr(1), "select");
+                Typed b = requireNumber(args.get(2), ctx.expr(2), "select");
+                return new Typed(new Expr.Select(c.expr(), a.expr(), b.expr()), combine(Kind.NUMBER, c, a, b));
             }
             Expr.Fn fn = Expr.Fn.byName(name);
             if (fn != null) {
                 if (n != 1) return argumentCount(at, name, "1 argument", n);
-                return new Typed(new Expr.Unary(fn, requireNumber(args.get(0), ctx.expr(0), name)), merge(args, Kind.NUMBER));
+                Typed x = requireNumber(args.get(0), ctx.expr(0), name);
+                return new Typed(new Expr.Unary(fn, x.expr()), combine(Kind.NUMBER, x));
             }
             Expr.Op op = Expr.Op.functionByName(name);
             if (op != null) {
@@ -774,9 +813,9 @@ final class CascadeBuilder {
                     }
                     return t;
                 }
-                Expr a = requireNumber(args.get(0), ctx.expr(0), name);
-                Expr b = requireNumber(args.get(1), ctx.expr(1), name);
-                return new Typed(new Expr.Binary(op, a, b), merge(args, Kind.NUMBER));
+                Typed a = requireNumber(args.get(0), ctx.expr(0), name);
+                Typed b = requireNumber(args.get(1), ctx.expr(1), name);
+                return new Typed(new Expr.Binary(op, a.expr(), b.expr()), combine(Kind.NUMBER, a, b));
             }
             String hint;
             if (tensors.containsKey(name) || targets.containsKey(name)) {
@@ -818,29 +857,24 @@ final class CascadeBuilder {
         };
     }
 
-    private static Kind merge(List<Typed> args, Kind result) {
-        for (Typed t : args) if (t.kind() == Kind.ERROR) return Kind.ERROR;
+    /** {@code t}, or after reporting the mismatch, {@code t} marked as an error (which silences follow-ons). */
+    private Typed requireNumber(Typed t, ExprContext ctx, String what) {
+        if (t.kind() != Kind.CONDITION) return t;
+        error(spans.of(ctx), Code.TYPE_MISMATCH, "'" + text(ctx) + "' is a condition, but " + what + " takes a number")
+                .hint("turn a condition into a number with select(cond, a, b)");
+        return new Typed(t.expr(), Kind.ERROR);
+    }
+
+    private Typed requireCondition(Typed t, ExprContext ctx, String what) {
+        if (t.kind() != Kind.NUMBER) return t;
+        error(spans.of(ctx), Code.TYPE_MISMATCH, "'" + text(ctx) + "' is a number, but " + what + " takes a condition")
+                .hint("compare it, e.g. '" + text(ctx) + " > 0'; conditions use < <= > >= == != && || !");
+        return new Typed(t.expr(), Kind.ERROR);
+    }
+
+    private static Kind combine(Kind result, Typed... operands) {
+        for (Typed t : operands) if (t.kind() == Kind.ERROR) return Kind.ERROR;
         return result;
-    }
-
-    private static Kind kindOf(Typed x, Kind result) {
-        return x.kind() == Kind.ERROR ? Kind.ERROR : result;
-    }
-
-    private Expr requireNumber(Typed t, ExprContext ctx, String what) {
-        if (t.kind() == Kind.CONDITION) {
-            error(spans.of(ctx), Code.TYPE_MISMATCH, "'" + text(ctx) + "' is a condition, but " + what + " takes a number")
-                    .hint("turn a condition into a number with select(cond, a, b)");
-        }
-        return t.expr();
-    }
-
-    private Expr requireCondition(Typed t, ExprContext ctx, String what) {
-        if (t.kind() == Kind.NUMBER) {
-            error(spans.of(ctx), Code.TYPE_MISMATCH, "'" + text(ctx) + "' is a number, but " + what + " takes a condition")
-                    .hint("compare it, e.g. '" + text(ctx) + " > 0'; conditions use < <= > >= == != && || !");
-        }
-        return t.expr();
     }
 
     /** A bare name: a scalar tensor, a parameter, an extent or an index value. */
@@ -873,10 +907,15 @@ final class CascadeBuilder {
             return new Typed(new Expr.IndexValue(n), Kind.NUMBER);
         }
         List<String> candidates = new ArrayList<>();
-        candidates.addAll(tensors.keySet());
-        candidates.addAll(paramItems.keySet());
-        candidates.addAll(extents.keySet());
-        candidates.addAll(known.keySet());
+        if (isLowerCase(n)) {
+            candidates.addAll(known.keySet());
+            candidates.addAll(paramItems.keySet());
+            candidates.addAll(tensors.keySet());
+        } else {
+            candidates.addAll(tensors.keySet());
+            candidates.addAll(paramItems.keySet());
+            candidates.addAll(extents.keySet());
+        }
         String dym = Suggestions.didYouMean(n, candidates);
         error(at, Code.UNKNOWN_NAME, n).hint((dym != null ? dym + " " : "")
                 + "a name is a scalar tensor, a parameter, an extent (upper case of an index) or an index used at a rank somewhere");
@@ -889,12 +928,13 @@ final class CascadeBuilder {
     }
 
     private Typed readBeforeAssigned(Span at, String n) {
+        if (n.equals(currentTarget) && currentSteps) return new Typed(new Expr.Const(0), Kind.ERROR); // its missing init is reported
         Span first = targets.get(n);
         Reported b = error(at, Code.READ_BEFORE_ASSIGNED, n);
         TensorInfo t = tensors.get(n);
-        if (t != null && t.role == TensorDecl.Role.OUTPUT && first == null) b.hint("assign '" + n + "' before reading it");
+        if (n.equals(currentTarget)) b.hint("a tensor cannot be read in its own statement unless it is iterative (X[r + 1] from X[r], after an init)");
         else if (first != null && first.line() >= at.line()) b.hint("move the statement that assigns '" + n + "' (line " + first.line() + ") before this one");
-        else b.hint("a tensor cannot be read in its own statement unless it is iterative (X[r + 1] from X[r], with an init)");
+        else b.hint("assign '" + n + "' before reading it");
         return new Typed(new Expr.Const(0), Kind.ERROR);
     }
 
@@ -970,7 +1010,7 @@ final class CascadeBuilder {
             case NameExprContext n -> {
                 String name = n.name.getText();
                 Span at = spans.of(n.name);
-                if (known.containsKey(name) && !declared.containsKey(name) && !targets.containsKey(name)) return IndexExpr.idx(name);
+                if (known.containsKey(name)) return IndexExpr.idx(name);
                 String ix = extents.get(name);
                 if (ix != null && !ix.equals(name) && !declared.containsKey(name) && !targets.containsKey(name)) return new IndexExpr.Ext(ix);
                 String hint;
@@ -1071,12 +1111,12 @@ final class CascadeBuilder {
 
     private void checkOutputsAndInits() {
         for (TensorInfo t : tensors.values()) {
-            if (t.role == TensorDecl.Role.OUTPUT && !t.assigned) {
-                String lhs = t.ranks == null ? t.name : t.name + "[" + String.join(", ", t.ranks.stream()
-                        .map(Rank::index).filter(i -> !batch.contains(i)).toList()) + "]";
+            if (t.role == TensorDecl.Role.OUTPUT && !t.assigned && !t.quiet) {
+                List<String> shown = t.ranks == null ? List.of() : t.ranks.stream().map(Rank::index).filter(i -> !batch.contains(i)).toList();
+                String lhs = shown.isEmpty() ? t.name : t.name + "[" + String.join(", ", shown) + "]";
                 error(t.span, Code.OUTPUT_NOT_ASSIGNED, t.name).hint("assign it in a statement: " + lhs + " = ...");
             }
-            if (t.initSpan != null && !t.steps) {
+            if (t.initSpan != null && !t.steps && !t.quiet) {
                 error(t.initSpan, Code.BAD_INIT, "'" + t.name + "' has an init, but no statement steps it with 'r + 1'")
                         .hint("an init gives entry 0 of an iterative rank: write " + t.name + "[r + 1, ...] = ..., or drop the init");
             }

@@ -60,8 +60,11 @@ public final class Frontend {
         parser.removeErrorListeners();
         parser.setErrorHandler(syntax);
         EinParser.FileContext file = parser.file();
+        for (CascadeContext c : file.cascade()) separators(c, syntax, spans);
+        boolean syntaxErrors = syntax.any();
+        syntax.flush();
 
-        if (file.cascade().isEmpty() && diags.isEmpty()) {
+        if (file.cascade().isEmpty() && !syntaxErrors) {
             diags.add(Diagnostic.error(new Span(source, 1, 1, 1, 2), Code.SYNTAX, "the file holds no cascade")
                     .withHint("write a block 'cascade NAME { ... }'"));
         }
@@ -76,10 +79,25 @@ public final class Frontend {
                 diags.add(Diagnostic.error(at, Code.DUPLICATE_CASCADE, name)
                         .withHint("give each cascade of a file its own name").withNote("first defined at line " + first.line()));
             }
-            if (hasSyntaxErrors(c)) continue;
+            if (hasSyntaxErrors(c) || c.getStop() == null || syntax.droppedCharacterWithin(c.getStart().getStartIndex(), c.getStop().getStopIndex())) continue;
             out.add(new CascadeBuilder(spans, diags).build(c));
         }
         return out;
+    }
+
+    /** Two items of a cascade must be separated by a newline or ';'. */
+    private static void separators(CascadeContext c, SyntaxErrors syntax, Spans spans) {
+        boolean previousWasItem = false;
+        for (int i = 0; i < c.getChildCount(); i++) {
+            ParseTree child = c.getChild(i);
+            boolean isItem = child instanceof EinParser.ItemContext;
+            if (isItem && previousWasItem) {
+                org.antlr.v4.runtime.Token t = ((EinParser.ItemContext) child).getStart();
+                syntax.add(spans.of(t), "expected end of line or ';' but found " + SyntaxErrors.describe(t),
+                        "write one declaration or statement per line, or separate them with ';'");
+            }
+            previousWasItem = isItem;
+        }
     }
 
     /** Whether ANTLR had to recover anywhere inside {@code node}: its IR would only add follow-on errors. */

@@ -10,12 +10,13 @@ final class Suggestions {
 
     /** The closest candidate within a small edit distance, or null. Ties go to the first candidate. */
     static String closest(String name, Collection<String> candidates) {
+        if (name.length() < 2) return null;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         int limit = name.length() <= 2 ? 1 : name.length() <= 5 ? 2 : 3;
         for (String c : candidates) {
             if (c.equals(name)) continue;
-            int d = c.equalsIgnoreCase(name) ? 0 : distance(name.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
+            int d = c.equalsIgnoreCase(name) ? 1 : distance(name.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
             if (d <= limit && d < bestDistance && d < Math.max(name.length(), c.length())) {
                 best = c;
                 bestDistance = d;

@@ -6,9 +6,9 @@ import einc.ir.Code;
 import einc.ir.Diagnostic;
 import einc.ir.Span;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeMap;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.DefaultErrorStrategy;
 import org.antlr.v4.runtime.FailedPredicateException;
@@ -31,7 +31,8 @@ final class SyntaxErrors extends DefaultErrorStrategy {
 
     private final Spans spans;
     private final List<Diagnostic> out;
-    private final Set<String> seen = new LinkedHashSet<>();
+    private final List<Diagnostic> found = new ArrayList<>();
+    private final List<Integer> badCharacters = new ArrayList<>();
 
     SyntaxErrors(Spans spans, List<Diagnostic> out) {
         this.spans = spans;
@@ -48,6 +49,7 @@ final class SyntaxErrors extends DefaultErrorStrategy {
                 if (e instanceof LexerNoViableAltException lx) {
                     int at = lx.getStartIndex();
                     text = lx.getInputStream().getText(Interval.of(at, at));
+                    badCharacters.add(at);
                 }
                 Span span = new Span(spans.source(), line, charPositionInLine + 1, line, charPositionInLine + 2);
                 add(span, "unexpected character '" + printable(text) + "'",
@@ -59,7 +61,9 @@ final class SyntaxErrors extends DefaultErrorStrategy {
     @Override
     protected void reportNoViableAlternative(Parser parser, NoViableAltException e) {
         Token t = e.getOffendingToken();
-        add(spans.of(t), "unexpected " + describe(t), hint(parser, t));
+        IntervalSet expected = e.getStartToken() == t ? e.getExpectedTokens() : null;
+        String message = expected == null || expected.isNil() ? "unexpected " + describe(t) : "expected " + describe(expected) + " but found " + describe(t);
+        add(spans.of(t), message, hint(parser, t));
     }
 
     @Override
@@ -79,7 +83,7 @@ final class SyntaxErrors extends DefaultErrorStrategy {
         if (inErrorRecoveryMode(parser)) return;
         beginErrorCondition(parser);
         Token t = parser.getCurrentToken();
-        add(spans.of(t), "unexpected " + describe(t) + ", expected " + describe(getExpectedTokens(parser)), hint(parser, t));
+        add(spans.of(t), "expected " + describe(getExpectedTokens(parser)) + " but found " + describe(t), hint(parser, t));
     }
 
     @Override
@@ -90,9 +94,33 @@ final class SyntaxErrors extends DefaultErrorStrategy {
         add(spans.of(t), "expected " + describe(getExpectedTokens(parser)) + " but found " + describe(t), hint(parser, t));
     }
 
-    private void add(Span span, String message, String hint) {
-        if (!seen.add(span.line() + ":" + span.column())) return;
-        out.add(Diagnostic.error(span, Code.SYNTAX, message).withHint(hint));
+    void add(Span span, String message, String hint) {
+        found.add(Diagnostic.error(span, Code.SYNTAX, message).withHint(hint));
+    }
+
+    /** Whether the lexer dropped a character between the two character offsets (inclusive). */
+    boolean droppedCharacterWithin(int from, int to) {
+        for (int at : badCharacters) if (at >= from && at <= to) return true;
+        return false;
+    }
+
+    /** Whether any syntax error was found. */
+    boolean any() {
+        return !found.isEmpty();
+    }
+
+    /**
+     * Hands the syntax errors over, one per line: the leftmost, since a second error on a line is
+     * almost always a follow-on of the first.
+     */
+    void flush() {
+        Map<Integer, Diagnostic> perLine = new TreeMap<>();
+        for (Diagnostic d : found) {
+            Diagnostic kept = perLine.get(d.span().line());
+            if (kept == null || d.span().column() < kept.span().column()) perLine.put(d.span().line(), d);
+        }
+        out.addAll(perLine.values());
+        found.clear();
     }
 
     // ------------------------------------------------------------------ words for tokens

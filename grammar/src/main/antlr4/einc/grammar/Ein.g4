@@ -6,11 +6,14 @@ grammar Ein;
 // ---------------------------------------------------------------- structure
 
 file
-    : sep* (cascade sep*)* EOF
+    : (cascade | sep)* EOF
     ;
 
+// Items are separated by newlines or ';' (the frontend reports two items on one line). Keeping
+// the separator out of this rule keeps every decision here one token deep, so that after an error
+// ANTLR's recovery skips to the next line and the rest of the cascade is still checked.
 cascade
-    : CASCADE name=ID LBRACE sep* (item (sep+ item)* sep*)? RBRACE
+    : CASCADE name=ID LBRACE (sep | item)* RBRACE
     ;
 
 // Statements end at a newline or ';'.

@@ -93,7 +93,7 @@ public final class Printer {
             case Expr.ExtentRef(String index) -> IndexDef.extentName(index);
             case Expr.IndexValue(String index) -> index;
             case Expr.Unary(Expr.Fn fn, Expr x) -> fn.isPrefixOperator()
-                    ? fn.spelling + wrap(x, precedence(x) <= UNARY)
+                    ? fn.spelling + wrap(x, precedence(x) <= UNARY || x instanceof Expr.Const) // -(2) is not the literal -2
                     : fn.spelling + "(" + print(x) + ")";
             case Expr.Binary(Expr.Op op, Expr a, Expr b) -> op.isFunction()
                     ? op.spelling + "(" + print(a) + ", " + print(b) + ")"
@@ -121,7 +121,7 @@ public final class Printer {
             case IndexExpr.Idx(String name) -> name;
             case IndexExpr.Ext(String index) -> IndexDef.extentName(index);
             case IndexExpr.Lit(long v) -> Long.toString(v);
-            case IndexExpr.INeg(IndexExpr a) -> "-" + wrap(a, precedence(a) <= 3);
+            case IndexExpr.INeg(IndexExpr a) -> "-" + wrap(a, precedence(a) <= 3 || a instanceof IndexExpr.Lit); // -(1) is not the literal -1
             case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) ->
                     wrap(a, precedence(a) < op.precedence) + " " + op.symbol + " " + wrap(b, precedence(b) <= op.precedence);
         };

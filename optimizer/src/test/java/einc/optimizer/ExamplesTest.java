@@ -20,14 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The explain report of every {@code .ein} under {@code examples/}, against golden files in
  * {@code src/test/resources/golden/} (same relative path, {@code .txt}); and the pass counts of
- * FuseMax's cascades. Regenerate the golden files with {@code EINC_UPDATE_GOLDEN=1} (or
- * {@code -Dgolden.update=true}) and review the diff.
+ * FuseMax's cascades. Regenerate the golden files with {@code -Deinc.updateGolden=true} (or
+ * {@code EINC_UPDATE_GOLDEN=1}, as for every golden test of the project) and review the diff.
  */
 class ExamplesTest {
 
     static final Path EXAMPLES = Path.of("..", "examples");
     static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
-    static final boolean UPDATE = "1".equals(System.getenv("EINC_UPDATE_GOLDEN")) || Boolean.getBoolean("golden.update");
+    static final boolean UPDATE = Boolean.getBoolean("einc.updateGolden") || "1".equals(System.getenv("EINC_UPDATE_GOLDEN"));
 
     static List<Cascade> compile(Path file) {
         try {
@@ -105,7 +105,7 @@ class ExamplesTest {
                 Files.createDirectories(golden.getParent());
                 Files.writeString(golden, report.toString());
             }
-            String expected = Files.exists(golden) ? Files.readString(golden) : "(no golden file " + golden + ": run with EINC_UPDATE_GOLDEN=1)";
+            String expected = Files.exists(golden) ? Files.readString(golden) : "(no golden file " + golden + ": run with -Deinc.updateGolden=true)";
             assertEquals(expected, report.toString(), "explain report of " + file);
         }));
     }
