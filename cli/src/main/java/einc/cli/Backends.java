@@ -15,15 +15,26 @@ final class Backends {
     /** Runs a bound cascade on its inputs and returns its outputs (absent entries as 0), by name. */
     @FunctionalInterface
     interface Backend {
-        Map<String, Dense> run(Cascade c, Extents x, Map<String, Dense> inputs, Map<String, Double> params);
+        Map<String, Dense> run(Plan plan, Extents x, Map<String, Dense> inputs, Map<String, Double> params);
     }
+
+    /**
+     * What a backend runs: the cascade as the user wrote it and the optimized one (the same
+     * instance under {@code --no-optimize}); extents are bound on {@code optimized}. A backend
+     * runs {@code optimized} unless a fused kernel of its own recognizes {@code written}: the
+     * fused attention kernels match the multi-pass form and do the online softmax themselves.
+     */
+    record Plan(Cascade written, Cascade optimized) {}
 
     private static final Map<String, Backend> ALL = new LinkedHashMap<>();
 
     static {
-        ALL.put("reference", Interpreter::run);
-        ALL.put("llvm", LlvmRunner::run);
-        ALL.put("cuda", einc.codegen.cuda.CudaBackend::run);
+        ALL.put("reference", (plan, x, in, params) -> Interpreter.run(plan.optimized(), x, in, params));
+        ALL.put("jvm", JvmRunner::run);
+        ALL.put("llvm", (plan, x, in, params) -> LlvmRunner.run(plan.optimized(), x, in, params));
+        // the fused CUDA kernel recognizes the cascade as written (multi-pass); anything else runs optimized
+        ALL.put("cuda", (plan, x, in, params) -> einc.codegen.cuda.CudaBackend.run(
+                einc.codegen.cuda.AttentionRecognizer.recognize(plan.written()).pattern().isPresent() ? plan.written() : plan.optimized(), x, in, params));
     }
 
     private Backends() {}

@@ -1,12 +1,19 @@
 package einc.cli;
 
+import einc.codegen.jvm.JvmBackend;
+import einc.codegen.jvm.JvmKernel;
 import einc.ir.Cascade;
 import einc.ir.Code;
 import einc.ir.EincException;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,33 +22,38 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code einc compile FILE --target llvm -o DIR}: compiles every cascade of a file ahead of time
- * into {@code DIR/NAME/} ({@code .ll}, object file, shared library, manifest) for
- * {@code NativeKernel.load} in an app that has the runtime alone; {@code --emit=llvm} prints the IR.
+ * {@code einc compile FILE --target jvm|llvm -o DIR}: compiles every cascade of a file ahead of time,
+ * for an app that has the runtime alone: class files and a manifest ({@code Kernels.load(DIR)}) for
+ * {@code jvm}; {@code .ll}, object file, shared library and manifest ({@code NativeKernel.load}) for
+ * {@code llvm}. {@code --emit} prints the generated code instead.
  */
 @Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Compile cascades ahead of time (shared library + manifest), or print the generated code.")
+        description = "Compile cascades ahead of time (jvm: class files + manifest; llvm: shared library + manifest), or print the generated code.")
 final class CompileCommand implements Callable<Integer> {
+
+    /** What {@code --emit} may ask of each target. */
+    private static final Map<String, List<String>> EMITS = Map.of("jvm", List.of("bytecode"), "llvm", List.of("llvm", "llvm-raw"), "cuda", List.of("cu"));
 
     @Parameters(paramLabel = "FILE", description = "The .ein file.")
     Path file;
 
-    @Option(names = "--target", paramLabel = "TARGET", defaultValue = "llvm", description = "What to generate: llvm or cuda. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--target", paramLabel = "TARGET", description = "What to generate: jvm, llvm or cuda. Default: the target of --emit, else jvm.")
     String target;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the kernels (one folder per cascade).")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the kernels.")
     Path output;
 
-    @Option(names = "--emit", paramLabel = "WHAT", description = "Print instead of writing: llvm (the IR after O3), llvm-raw (as generated) or cu (the CUDA source).")
+    @Option(names = "--emit", paramLabel = "WHAT",
+            description = "Print instead of writing: bytecode (jvm: the generated classes, as ASM's Textifier prints them), llvm (the IR after O3), llvm-raw (as generated) or cu (the CUDA source).")
     String emit;
 
     @Option(names = "--cascade", paramLabel = "NAME", description = "Only this cascade of the file.")
     String cascadeName;
 
-    @Option(names = "--arch", paramLabel = "SM", defaultValue = "sm_90", description = "CUDA: the GPU architecture for nvcc. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--arch", paramLabel = "SM", defaultValue = "sm_90", description = "cuda: the GPU architecture for nvcc. Default: ${DEFAULT-VALUE}.")
     String arch;
 
-    @Option(names = "--no-fuse", description = "CUDA: one kernel per statement, even for attention-shaped cascades.")
+    @Option(names = "--no-fuse", description = "cuda: one kernel per statement, even for attention-shaped cascades.")
     boolean noFuse;
 
     @Spec
@@ -49,36 +61,51 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException, InterruptedException {
-        if ("cu".equals(emit) || target.equals("cuda")) return cuda();
-        if (!target.equals("llvm")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are llvm, cuda");
-        if (emit != null && !emit.equals("llvm") && !emit.equals("llvm-raw"))
-            throw EincException.plain(Code.BAD_ARGUMENT, "unknown --emit '" + emit + "'; it can be llvm or llvm-raw");
-        if (emit == null && output == null) throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=llvm)");
+        if (target == null) target = emit != null && emit.startsWith("llvm") ? "llvm" : "cu".equals(emit) ? "cuda" : "jvm";
+        List<String> emits = EMITS.get(target);
+        if (emits == null) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are jvm, llvm and cuda");
+        if (emit != null && !emits.contains(emit))
+            throw EincException.plain(Code.BAD_ARGUMENT, "--emit '" + emit + "' does not fit --target " + target + "; it can be " + String.join(" or ", emits));
+        if (emit == null && output == null)
+            throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=" + emits.getFirst() + ")");
+        String text = Sources.read(file).text();
         List<Cascade> cascades = Sources.compile(file);
         PrintWriter out = spec.commandLine().getOut();
+        if (target.equals("cuda")) {
+            List<Cascade> chosen = cascades.stream().filter(c -> cascadeName == null || c.name().equals(cascadeName)).toList();
+            if (chosen.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
+            if (emit != null) CudaCompile.emit(chosen, !noFuse, out);
+            else CudaCompile.write(chosen, cascades.size() > 1, output, !noFuse, arch, out);
+            out.flush();
+            return Main.OK;
+        }
         boolean any = false;
         for (Cascade c : cascades) {
             if (cascadeName != null && !c.name().equals(cascadeName)) continue;
             any = true;
-            if (emit != null) out.print(LlvmRunner.emit(c, emit.equals("llvm")));
-            else out.println(LlvmRunner.compile(c, cascades.size() == 1 ? output : output.resolve(c.name())));
+            if (target.equals("llvm")) {
+                if (emit != null) out.print(LlvmRunner.emit(c, emit.equals("llvm")));
+                else out.println(LlvmRunner.compile(c, cascades.size() == 1 ? output : output.resolve(c.name())));
+                continue;
+            }
+            JvmKernel k = JvmBackend.compile(c);
+            if (emit != null) {
+                out.print(k.text());
+            } else {
+                Path manifest = k.write(output, Version.get(), sha256(text));
+                out.println(c.name() + ": " + (k.fusedClass() != null ? "fused + generic" : "generic (" + k.fusedNote() + ")") + " -> " + manifest);
+            }
         }
         if (!any) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
         out.flush();
         return Main.OK;
     }
 
-    /** {@code --target cuda} and {@code --emit=cu}. */
-    private Integer cuda() throws java.io.IOException, InterruptedException {
-        if (emit != null && !emit.equals("cu")) throw EincException.plain(Code.BAD_ARGUMENT, "unknown --emit '" + emit + "' for --target cuda; it can be cu");
-        if (emit == null && output == null) throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=cu)");
-        List<Cascade> all = Sources.compile(file);
-        List<Cascade> cascades = all.stream().filter(c -> cascadeName == null || c.name().equals(cascadeName)).toList();
-        if (cascades.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
-        PrintWriter out = spec.commandLine().getOut();
-        if (emit != null) CudaCompile.emit(cascades, !noFuse, out);
-        else CudaCompile.write(cascades, all.size() > 1, output, !noFuse, arch, out);
-        out.flush();
-        return Main.OK;
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine.ScopeType;
 public final class Main implements Callable<Integer> {
 
     /** The subcommands, in the order {@code --help} lists them; adding one is adding its class here. */
-    static final List<Class<?>> COMMANDS = List.of(CheckCommand.class, ExplainCommand.class, RunCommand.class, CompileCommand.class);
+    static final List<Class<?>> COMMANDS = List.of(CheckCommand.class, ExplainCommand.class, RunCommand.class, CompileCommand.class, BenchCommand.class);
 
     static final int OK = 0;
     static final int USER_ERROR = 1;

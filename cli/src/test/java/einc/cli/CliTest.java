@@ -98,7 +98,7 @@ class CliTest {
         assertArrayEquals(new long[] {3}, y.shape());
         assertTrue(r.out().contains("cascade  mv (" + f + ")"), r.out());
         assertTrue(r.out().contains("extents  p=3 k=4"), r.out());
-        assertTrue(r.out().contains("backend  reference"), r.out());
+        assertTrue(r.out().contains("backend  jvm"), r.out());
         assertTrue(r.out().contains("output   Y [3]  sum "), r.out());
         double sum = 0;
         for (double v : y.toDoubleArray()) sum += v;
@@ -230,7 +230,7 @@ class CliTest {
         assertTrue(unknownIndex.err().contains("'z'") && unknownIndex.err().contains("p, k"), unknownIndex.err());
         Result backend = einc("run", f.toString(), "--backend", "gpu");
         assertEquals(1, backend.status());
-        assertEquals("einc: error: unknown backend 'gpu'; the backends are reference, llvm, cuda [bad-argument]\n", backend.err());
+        assertEquals("einc: error: unknown backend 'gpu'; the backends are reference, jvm, llvm, cuda [bad-argument]\n", backend.err());
         Result param = einc("run", f.toString(), "--param", "alpha=fast");
         assertEquals(1, param.status());
         assertTrue(param.err().contains("'fast' is not a number"), param.err());

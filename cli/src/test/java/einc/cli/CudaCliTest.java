@@ -41,7 +41,7 @@ class CudaCliTest {
     void unknownTargetSaysWhatIsValid() {
         CliTest.Result r = CliTest.einc("compile", SOFTMAX.toString(), "--target", "metal", "-o", dir.toString());
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("the targets are llvm, cuda"), r.err());
+        assertTrue(r.err().contains("the targets are jvm, llvm and cuda"), r.err());
     }
 
     @Test

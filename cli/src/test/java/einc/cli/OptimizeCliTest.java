@@ -27,9 +27,9 @@ class OptimizeCliTest {
         Path optimized = dir.resolve("optimized.ein");
         Files.writeString(optimized, text);
         String shape = "b=1,h=2,p=13,m=21,e=4,f=3";
-        CliTest.Result a = CliTest.einc("run", "--no-optimize", "--shape", shape, "--outputs", dir.resolve("a").toString(), CASCADE4.toString());
-        CliTest.Result b = CliTest.einc("run", "--no-optimize", "--shape", shape, "--outputs", dir.resolve("b").toString(), optimized.toString());
-        CliTest.Result c = CliTest.einc("run", "--shape", shape, "--outputs", dir.resolve("c").toString(), CASCADE4.toString());
+        CliTest.Result a = CliTest.einc("run", "--backend", "reference", "--no-optimize", "--shape", shape, "--outputs", dir.resolve("a").toString(), CASCADE4.toString());
+        CliTest.Result b = CliTest.einc("run", "--backend", "reference", "--no-optimize", "--shape", shape, "--outputs", dir.resolve("b").toString(), optimized.toString());
+        CliTest.Result c = CliTest.einc("run", "--backend", "reference", "--shape", shape, "--outputs", dir.resolve("c").toString(), CASCADE4.toString());
         assertEquals(0, a.status(), a.err());
         assertEquals(0, b.status(), b.err());
         assertEquals(0, c.status(), c.err());

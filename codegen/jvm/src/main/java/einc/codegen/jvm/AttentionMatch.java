@@ -1,0 +1,303 @@
+package einc.codegen.jvm;
+
+import einc.ir.Cascade;
+import einc.ir.Einsum;
+import einc.ir.Expr;
+import einc.ir.Exprs;
+import einc.ir.IndexExpr;
+import einc.ir.ReduceOp;
+import einc.ir.TensorDecl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Recognizes softmax attention in a cascade, for the fused kernel: a dot product over one index
+ * (optionally scaled), zero or more element-wise score modifications, the masks of their
+ * {@code where} clauses, then {@code max}, {@code exp(s - max)}, a sum, and the weighted sum of V
+ * normalized before ({@code A = SN / SD}) or after ({@code SNV / SD}). Anything else is "not
+ * applicable, because ..." and runs on the generic path.
+ */
+final class AttentionMatch {
+
+    /** The recognized attention, or null and the reason it was not recognized. */
+    record Result(Attention attention, String reason) {}
+
+    /**
+     * What the fused kernel needs. Accesses keep their batch positions (any index expression of the
+     * batch ranks); {@code mod} is the composed score modification over {@link #SCORE}, or null;
+     * {@code mask} the conjuncts of every {@code where} on the score chain.
+     */
+    record Attention(String p, String m, String e, String f,
+                     Expr.Access q, Expr.Access k, Expr.Access v, Expr.Access out,
+                     Expr scale, Expr mod, List<Expr> mask, boolean emptyIsNaN) {}
+
+    /** The placeholder for the incoming score in {@link Attention#mod}. */
+    static final Expr.Access SCORE = new Expr.Access("$score", List.of());
+
+    private AttentionMatch() {}
+
+    static Result match(Cascade c) {
+        try {
+            return new Result(new Matcher(c).run(), "");
+        } catch (NoMatch n) {
+            return new Result(null, n.getMessage());
+        }
+    }
+
+    /** Why the cascade is not softmax attention. */
+    private static final class NoMatch extends Exception {
+        NoMatch(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private static final class Matcher {
+        private final Cascade c;
+        private final List<String> batch;
+        private final List<Einsum> body;
+        private int at = 0;
+
+        Matcher(Cascade c) {
+            this.c = c;
+            this.batch = c.batchRanks();
+            this.body = c.statements();
+        }
+
+        private static void require(boolean ok, String why) throws NoMatch {
+            if (!ok) throw new NoMatch(why);
+        }
+
+        private Einsum next(String what) throws NoMatch {
+            require(at < body.size(), "the cascade ends before " + what);
+            Einsum s = body.get(at++);
+            require(!s.init(), "statement " + at + " is an init, expected " + what);
+            return s;
+        }
+
+        /** The non-batch positions of an access to a local tensor, all plain indices; checks the batch positions. */
+        private List<String> local(Expr.Access a, int n) throws NoMatch {
+            TensorDecl t = c.tensorOrThrow(a.tensor());
+            require(t.arity() == batch.size() + n && a.indices().size() == t.arity(), "'" + a.tensor() + "' is not [batch ranks + " + n + "]");
+            List<String> out = new ArrayList<>();
+            for (int k = 0; k < a.indices().size(); k++) {
+                String ix = a.indices().get(k).plainIndex();
+                require(ix != null, "'" + a.tensor() + "' is accessed with an index expression");
+                if (k < batch.size()) require(ix.equals(batch.get(k)), "'" + a.tensor() + "' does not lead with the batch ranks");
+                else out.add(ix);
+            }
+            return out;
+        }
+
+        /** An input access {@code T[batch exprs..., x, y]}: returns [x, y]; the batch positions use batch ranks only. */
+        private List<String> input(Expr.Access a) throws NoMatch {
+            TensorDecl t = c.tensorOrThrow(a.tensor());
+            require(t.role() == TensorDecl.Role.INPUT, "'" + a.tensor() + "' is not an input");
+            require(a.indices().size() >= 2 && t.arity() == a.indices().size(), "'" + a.tensor() + "' has fewer than two ranks");
+            int n = a.indices().size();
+            for (int k = 0; k < n - 2; k++) {
+                Set<String> used = new java.util.LinkedHashSet<>();
+                Exprs.collectIndices(a.indices().get(k), used);
+                require(batch.containsAll(used), "'" + a.tensor() + "' rank " + k + " is not a batch position");
+            }
+            String x = a.indices().get(n - 2).plainIndex(), y = a.indices().get(n - 1).plainIndex();
+            require(x != null && y != null, "'" + a.tensor() + "' has index expressions in its last two ranks");
+            return List.of(x, y);
+        }
+
+        Attention run() throws NoMatch {
+            require(c.iterativeIndices().isEmpty(), "the cascade has a recurrence (the 1-pass form is not fused yet)");
+            require(c.outputs().size() == 1, "the cascade has " + c.outputs().size() + " outputs");
+            // 1. The dot product.
+            Einsum dot = next("the dot product");
+            List<String> sIx = local(dot.target(), 2);
+            require(dot.reduceOp() == ReduceOp.SUM && dot.reducedIndices().size() == 1, "the first statement is not a sum over one index");
+            String e = dot.reducedIndices().getFirst();
+            List<Expr> factors = new ArrayList<>();
+            flatten(dot.body(), factors);
+            List<Expr.Access> accesses = new ArrayList<>();
+            List<Expr> scale = new ArrayList<>();
+            for (Expr x : factors) {
+                if (x instanceof Expr.Access a && !Exprs.indices(a).isEmpty() && !batch.containsAll(Exprs.indices(a))) accesses.add(a);
+                else scale.add(x);
+            }
+            require(accesses.size() == 2, "the dot product does not multiply two tensors");
+            for (Expr x : scale) requireUniform(x, "the dot product's factor");
+            List<Expr> mask = new ArrayList<>();
+            if (dot.where() != null) conjuncts(dot.where(), mask);
+            String score = dot.tensor();
+            // 2. Element-wise modifications of the scores.
+            Expr mod = null;
+            while (at < body.size() && body.get(at).reduction() == null && reads(body.get(at), score)) {
+                Einsum s = next("a score modification");
+                require(local(s.target(), 2).equals(sIx), "score modification '" + s.tensor() + "' changes the rank order");
+                Expr applied = substitute(s.body(), score, sIx);
+                mod = mod == null ? applied : compose(applied, mod);
+                if (s.where() != null) conjuncts(s.where(), mask);
+                score = s.tensor();
+            }
+            // 3. The max over m.
+            Einsum gmS = next("the max");
+            require(gmS.reduceOp() == ReduceOp.MAX && gmS.reducedIndices().size() == 1 && gmS.where() == null, "no max over one index after the scores");
+            String m = gmS.reducedIndices().getFirst();
+            require(sIx.contains(m), "the max is not over a score index");
+            String p = sIx.get(0).equals(m) ? sIx.get(1) : sIx.get(0);
+            require(local(gmS.target(), 1).equals(List.of(p)), "the max is not indexed by the query index");
+            require(gmS.body() instanceof Expr.Access a0 && a0.tensor().equals(score) && local(a0, 2).equals(sIx), "the max does not read the scores");
+            String gm = gmS.tensor();
+            // 4. exp(s - max).
+            Einsum snS = next("exp(scores - max)");
+            require(snS.reduction() == null && snS.where() == null && local(snS.target(), 2).equals(sIx), "no exp(scores - max) after the max");
+            require(snS.body() instanceof Expr.Unary(Expr.Fn fn, Expr.Binary(Expr.Op op, Expr.Access sa, Expr.Access ga))
+                    && fn == Expr.Fn.EXP && op == Expr.Op.SUB && sa.tensor().equals(score) && local(sa, 2).equals(sIx)
+                    && ga.tensor().equals(gm) && local(ga, 1).equals(List.of(p)), "the statement after the max is not exp(scores - max)");
+            String sn = snS.tensor();
+            // 5. The sum over m.
+            Einsum sdS = next("the sum of exponentials");
+            require(sdS.reduceOp() == ReduceOp.SUM && sdS.reducedIndices().equals(List.of(m)) && sdS.where() == null
+                    && local(sdS.target(), 1).equals(List.of(p))
+                    && sdS.body() instanceof Expr.Access sda && sda.tensor().equals(sn) && local(sda, 2).equals(sIx), "no sum of the exponentials over m");
+            String sd = sdS.tensor();
+            // 6. Normalize then weight, or weight then normalize.
+            Einsum s6 = next("the weighted sum of V");
+            Einsum s7 = next("the output");
+            require(at == body.size(), "statements follow the attention output");
+            boolean deferred;
+            Expr.Access v;
+            String f;
+            if (s6.reduction() == null) {
+                require(s6.where() == null && local(s6.target(), 2).equals(sIx)
+                        && s6.body() instanceof Expr.Binary(Expr.Op op6, Expr.Access na, Expr.Access da) && op6 == Expr.Op.DIV
+                        && na.tensor().equals(sn) && local(na, 2).equals(sIx) && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)),
+                        "the statement after the sum is neither SN / SD nor a weighted sum");
+                v = weighted(s7, s6.tensor(), sIx, m);
+                f = s7.target().indices().getLast().plainIndex();
+                deferred = false;
+            } else {
+                v = weighted(s6, sn, sIx, m);
+                f = s6.target().indices().getLast().plainIndex();
+                require(s7.reduction() == null && s7.where() == null
+                        && s7.body() instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr.Access da) && op7 == Expr.Op.DIV
+                        && na.tensor().equals(s6.tensor()) && local(na, 2).equals(local(s6.target(), 2))
+                        && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)), "the output is not the weighted sum over the sum of exponentials");
+                deferred = true;
+            }
+            Einsum last = body.getLast();
+            require(c.outputs().getFirst().name().equals(last.tensor()), "the last statement does not write the output");
+            require(local(last.target(), 2).equals(List.of(p, f)), "the output is not [batch ranks, p, f]");
+            // Q and K.
+            Expr.Access q = null, k = null;
+            for (Expr.Access a : accesses) {
+                List<String> xy = input(a);
+                require(xy.get(1).equals(e), "'" + a.tensor() + "' does not end with the reduced index");
+                if (xy.get(0).equals(p)) q = a;
+                else if (xy.get(0).equals(m)) k = a;
+            }
+            require(q != null && k != null, "the dot product is not Q[p, e] * K[m, e]");
+            require(input(v).equals(List.of(m, f)), "V is not [m, f]");
+            for (Expr x : mask) requireAffine(x, p, m);
+            if (mod != null) requireVectorizable(mod, p, m);
+            Expr factor = scale.isEmpty() ? null : scale.stream().reduce((a, b) -> new Expr.Binary(Expr.Op.MUL, a, b)).orElseThrow();
+            return new Attention(p, m, e, f, q, k, v, last.target(), factor, mod, mask, deferred);
+        }
+
+        /** {@code X[p, f] = W[m, p] * V[m, f]} summed over m: returns the V access. */
+        private Expr.Access weighted(Einsum s, String w, List<String> sIx, String m) throws NoMatch {
+            require(s.reduceOp() == ReduceOp.SUM && s.reducedIndices().equals(List.of(m)) && s.where() == null,
+                    "the weighted sum is not a sum over m");
+            require(s.body() instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL, "the weighted sum is not a product");
+            Expr.Binary prod = (Expr.Binary) s.body();
+            Expr.Access wa = null, va = null;
+            for (Expr x : List.of(prod.a(), prod.b())) {
+                if (x instanceof Expr.Access a && a.tensor().equals(w)) wa = a;
+                else if (x instanceof Expr.Access a) va = a;
+            }
+            require(wa != null && va != null && local(wa, 2).equals(sIx), "the weighted sum does not read the weights and V");
+            return va;
+        }
+
+        private boolean reads(Einsum s, String tensor) {
+            return Exprs.tensorsRead(s.body()).contains(tensor);
+        }
+
+        private static void flatten(Expr x, List<Expr> out) {
+            if (x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL) {
+                flatten(a, out);
+                flatten(b, out);
+            } else {
+                out.add(x);
+            }
+        }
+
+        private static void conjuncts(Expr x, List<Expr> out) {
+            if (x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.AND) {
+                conjuncts(a, out);
+                conjuncts(b, out);
+            } else {
+                out.add(x);
+            }
+        }
+
+        /** {@code x} with reads of {@code score} at the score indices replaced by {@link #SCORE}. */
+        private Expr substitute(Expr x, String score, List<String> sIx) throws NoMatch {
+            return switch (x) {
+                case Expr.Access a when a.tensor().equals(score) -> {
+                    require(local(a, 2).equals(sIx), "a score modification reads the scores elsewhere than at [m, p]");
+                    yield SCORE;
+                }
+                case Expr.Access a -> {
+                    require(c.tensorOrThrow(a.tensor()).role() == TensorDecl.Role.INPUT && batch.containsAll(Exprs.indices(a)),
+                            "a score modification reads '" + a.tensor() + "' beyond its batch ranks");
+                    yield a;
+                }
+                case Expr.Unary(Expr.Fn fn, Expr y) -> new Expr.Unary(fn, substitute(y, score, sIx));
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> new Expr.Binary(op, substitute(a, score, sIx), substitute(b, score, sIx));
+                case Expr.Select s -> throw new NoMatch("a score modification uses select");
+                default -> x;
+            };
+        }
+
+        /** {@code outer} with {@link #SCORE} replaced by {@code inner}. */
+        private static Expr compose(Expr outer, Expr inner) {
+            return switch (outer) {
+                case Expr.Access a when a == SCORE -> inner;
+                case Expr.Unary(Expr.Fn fn, Expr y) -> new Expr.Unary(fn, compose(y, inner));
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> new Expr.Binary(op, compose(a, inner), compose(b, inner));
+                default -> outer;
+            };
+        }
+
+        /** The same for every query and key: constants, parameters, extents, batch-indexed inputs. */
+        private void requireUniform(Expr x, String what) throws NoMatch {
+            Set<String> ix = Exprs.indices(x);
+            require(batch.containsAll(ix), what + " depends on " + ix);
+            require(Exprs.tensorsRead(x).stream().allMatch(t -> c.tensorOrThrow(t).role() == TensorDecl.Role.INPUT), what + " reads an intermediate");
+            List<Expr> bad = new ArrayList<>();
+            Exprs.forEach(x, n -> { if (n instanceof Expr.Select || Exprs.isCondition(n)) bad.add(n); });
+            require(bad.isEmpty(), what + " has a condition");
+        }
+
+        private void requireAffine(Expr x, String p, String m) throws NoMatch {
+            Set<String> allowed = new java.util.LinkedHashSet<>(batch);
+            allowed.add(p);
+            allowed.add(m);
+            require(allowed.containsAll(Exprs.indices(x)) && Exprs.tensorsRead(x).isEmpty(), "mask '" + x + "' depends on more than the query and key indices");
+            require(Bounds.of(x, p, m) != null, "mask '" + x + "' is not an affine bound on " + m);
+        }
+
+        private void requireVectorizable(Expr x, String p, String m) throws NoMatch {
+            List<Expr> bad = new ArrayList<>();
+            Exprs.forEach(x, n -> {
+                switch (n) {
+                    case Expr.Unary(Expr.Fn fn, Expr y) when VectorCode.unary(fn) == null -> bad.add(n);
+                    case Expr.Binary(Expr.Op op, Expr a, Expr b) when VectorCode.binary(op) == null -> bad.add(n);
+                    case Expr.Select s -> bad.add(n);
+                    case Expr.IndexValue(String i) when !i.equals(p) && !i.equals(m) && !batch.contains(i) -> bad.add(n);
+                    default -> {}
+                }
+            });
+            if (!bad.isEmpty()) throw new NoMatch("the score modification uses " + bad.getFirst() + ", which the vector path lacks");
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package einc.codegen.jvm;
+
+import einc.runtime.CompiledCascade;
+import einc.runtime.Launch;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fused softmax-attention loop nest, flash style: per slice (batch point), K is transposed once,
+ * then blocks of {@link #R} query rows sweep the key range allowed by the mask in tiles of
+ * {@link #BC} keys with an online softmax; scores and probabilities stay in registers and a small
+ * scratch tile, only the output goes to memory. {@link AttentionEmitter} copies this class's
+ * bytecode under a new name and replaces the hook methods (marked below) with code generated from
+ * the cascade: its geometry, scale, mask bounds and score modification.
+ */
+public final class AttentionTemplate implements CompiledCascade {
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int VL = SPECIES.length();
+    /** Keys per tile: four vectors. */
+    static final int BC = 4 * VL;
+    /** Lane numbers 0, 1, ... as floats: key positions within a vector. */
+    static final FloatVector IOTA = FloatVector.zero(SPECIES).addIndex(1);
+    /** Query rows per block. */
+    static final int R = 4;
+    /** Query rows per tile (a multiple of R): the key tile stays in cache while they use it. */
+    static final int BR = 64;
+    /** Geometry slots filled by {@link #geometry}. */
+    static final int P = 0, M = 1, E = 2, F = 3, QB = 4, KB = 5, VB = 6, OB = 7, QS = 8, KS = 9, VS = 10, OS = 11, BATCH = 12;
+
+    public AttentionTemplate() {}
+
+    // ---- hooks: replaced by generated code
+
+    /** Hook: default parameter values. */
+    @Override
+    public void defaults(int[] extents, double[] params, boolean[] given) {}
+
+    /** Hook: the number of slices (product of the batch extents). */
+    @Override
+    public int slices(int[] extents) {
+        return 1;
+    }
+
+    /** Hook: fills {@code g} (P, M, E, F, bases, slots, batch values) for slice {@code s}. */
+    static void geometry(Launch l, int s, int[] g) {}
+
+    /** Hook: the factor of the dot product. */
+    static float scale(Launch l, int[] g) {
+        return 1f;
+    }
+
+    /** Hook: whether scores go through {@link #mod}. */
+    static boolean hasMod() {
+        return false;
+    }
+
+    /** Hook: the score modification, on {@code VL} keys starting at {@code m} of query row {@code p}. */
+    static FloatVector mod(FloatVector s, int p, int m, Launch l, int[] g) {
+        return s;
+    }
+
+    /** Hook: the first key row {@code p} sees (before clamping to 0). */
+    static int lo(int p, Launch l, int[] g) {
+        return 0;
+    }
+
+    /** Hook: one past the last key row {@code p} sees (before clamping to M). */
+    static int hi(int p, Launch l, int[] g) {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Hook: an empty row gives NaN (0 / 0, normalization after the sum) rather than 0. */
+    static boolean emptyIsNaN() {
+        return false;
+    }
+
+    // ---- the loop nest
+
+    @Override
+    public void slice(Launch l, int s) {
+        int[] g = new int[BATCH + 8];
+        geometry(l, s, g);
+        int nP = g[P], nM = g[M], nE = g[E], nF = g[F];
+        float[] q = l.tensors[g[QS]], k = l.tensors[g[KS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
+        int qb = g[QB], kb = g[KB], vb = g[VB], ob = g[OB];
+        float scale = scale(l, g);
+        // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
+        int tiles = (nM + BC - 1) / BC;
+        float[] kt = new float[tiles * nE * BC];
+        for (int m = 0; m < nM; m++) {
+            int at = (m / BC) * nE * BC + m % BC;
+            for (int e = 0; e < nE; e++) kt[at + e * BC] = k[kb + m * nE + e];
+        }
+        // V's full column chunks packed by key tile: vp[((t*chunks + c)*BC + j)*BC + col] = V[t*BC + j, c*BC + col].
+        int chunks = nF / BC;
+        float[] vp = new float[tiles * chunks * BC * BC];
+        for (int m = 0; m < nM; m++)
+            for (int c = 0; c < chunks; c++)
+                System.arraycopy(v, vb + m * nF + c * BC, vp, (((m / BC) * chunks + c) * BC + m % BC) * BC, BC);
+        float[] qs = new float[BR * nE];
+        float[] pt = new float[R * BC];
+        float[] st = new float[R * BC];
+        float[] acc = new float[BR * nF];
+        float[] rowMax = new float[BR], rowSum = new float[BR], corr = new float[BR];
+        int[] lo = new int[BR], hi = new int[BR];
+        // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
+        for (int p0 = 0; p0 < nP; p0 += BR) {
+            int rows = Math.min(BR, nP - p0);
+            int tileLo = Integer.MAX_VALUE, tileHi = Integer.MIN_VALUE;
+            for (int r = 0; r < BR; r++) {
+                if (r < rows) {
+                    lo[r] = Math.max(0, lo(p0 + r, l, g));
+                    hi[r] = Math.min(nM, hi(p0 + r, l, g));
+                    if (hi[r] < lo[r]) hi[r] = lo[r];
+                } else {
+                    lo[r] = 0;
+                    hi[r] = 0;
+                }
+                if (hi[r] > lo[r]) {
+                    tileLo = Math.min(tileLo, lo[r]);
+                    tileHi = Math.max(tileHi, hi[r]);
+                }
+                rowMax[r] = Float.NEGATIVE_INFINITY;
+                rowSum[r] = 0f;
+                for (int e = 0; e < nE; e++) qs[r * nE + e] = r < rows ? scale * q[qb + (p0 + r) * nE + e] : 0f;
+            }
+            java.util.Arrays.fill(acc, 0f);
+            for (int m0 = tileLo < tileHi ? tileLo / BC * BC : tileHi; m0 < tileHi; m0 += BC) {
+                for (int rb = 0; rb < rows; rb += R) {
+                    // Skip row blocks the mask keeps entirely off this key tile.
+                    boolean any = false;
+                    for (int r = rb; r < rb + R; r++) any |= lo[r] < m0 + BC && hi[r] > m0 && hi[r] > lo[r];
+                    if (!any) continue;
+                    scores(kt, m0 / BC * nE * BC, qs, rb * nE, nE, st);
+                    for (int r = 0; r < R; r++) row(r, rb + r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, l, g);
+                    int jn = Math.min(BC, tileHi - m0);
+                    accumulate(acc, rb * nF, pt, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
+                }
+            }
+            boolean nan = emptyIsNaN();
+            for (int r = 0; r < rows; r++) {
+                float sum = rowSum[r];
+                int out = ob + (p0 + r) * nF;
+                if (sum == 0f && !nan) {
+                    for (int f = 0; f < nF; f++) o[out + f] = 0f;
+                } else {
+                    float inv = 1f / sum;
+                    for (int f = 0; f < nF; f++) o[out + f] = sum == 0f ? acc[r * nF + f] / sum : acc[r * nF + f] * inv;
+                }
+            }
+        }
+    }
+
+    /**
+     * The scores of R query rows ({@code qs} from {@code q0at}) against one key tile (its transposed
+     * K from {@code base}), in registers, then into {@code st}. A method of its own so that
+     * the JIT compiles it early and whole.
+     */
+    private static void scores(float[] kt, int base, float[] qs, int q0at, int nE, float[] st) {
+        FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int e = 0; e < nE; e++) {
+            int at = base + e * BC;
+            FloatVector k0 = FloatVector.fromArray(SPECIES, kt, at);
+            FloatVector k1 = FloatVector.fromArray(SPECIES, kt, at + VL);
+            FloatVector k2 = FloatVector.fromArray(SPECIES, kt, at + 2 * VL);
+            FloatVector k3 = FloatVector.fromArray(SPECIES, kt, at + 3 * VL);
+            FloatVector q0 = FloatVector.broadcast(SPECIES, qs[q0at + e]);
+            s00 = q0.fma(k0, s00);
+            s01 = q0.fma(k1, s01);
+            s02 = q0.fma(k2, s02);
+            s03 = q0.fma(k3, s03);
+            FloatVector q1 = FloatVector.broadcast(SPECIES, qs[q0at + nE + e]);
+            s10 = q1.fma(k0, s10);
+            s11 = q1.fma(k1, s11);
+            s12 = q1.fma(k2, s12);
+            s13 = q1.fma(k3, s13);
+            FloatVector q2 = FloatVector.broadcast(SPECIES, qs[q0at + 2 * nE + e]);
+            s20 = q2.fma(k0, s20);
+            s21 = q2.fma(k1, s21);
+            s22 = q2.fma(k2, s22);
+            s23 = q2.fma(k3, s23);
+            FloatVector q3 = FloatVector.broadcast(SPECIES, qs[q0at + 3 * nE + e]);
+            s30 = q3.fma(k0, s30);
+            s31 = q3.fma(k1, s31);
+            s32 = q3.fma(k2, s32);
+            s33 = q3.fma(k3, s33);
+        }
+        // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
+        s00.intoArray(st, 0);
+        s01.intoArray(st, VL);
+        s02.intoArray(st, 2 * VL);
+        s03.intoArray(st, 3 * VL);
+        s10.intoArray(st, BC);
+        s11.intoArray(st, BC + VL);
+        s12.intoArray(st, BC + 2 * VL);
+        s13.intoArray(st, BC + 3 * VL);
+        s20.intoArray(st, 2 * BC);
+        s21.intoArray(st, 2 * BC + VL);
+        s22.intoArray(st, 2 * BC + 2 * VL);
+        s23.intoArray(st, 2 * BC + 3 * VL);
+        s30.intoArray(st, 3 * BC);
+        s31.intoArray(st, 3 * BC + VL);
+        s32.intoArray(st, 3 * BC + 2 * VL);
+        s33.intoArray(st, 3 * BC + 3 * VL);
+    }
+
+    /**
+     * The online-softmax step of query row {@code r} on one key tile: modifies and masks its scores,
+     * updates the running max and sum, and leaves the tile's probabilities in {@code pt} and the
+     * correction of earlier accumulations in {@code corr[r]}.
+     */
+    private static void row(int local, int r, int p0, int m0, float[] st,
+                            int[] lo, int[] hi, float[] rowMax, float[] rowSum, float[] corr, float[] pt, Launch l, int[] g) {
+        int p = p0 + r;
+        int at = local * BC;
+        FloatVector a0 = FloatVector.fromArray(SPECIES, st, at);
+        FloatVector a1 = FloatVector.fromArray(SPECIES, st, at + VL);
+        FloatVector a2 = FloatVector.fromArray(SPECIES, st, at + 2 * VL);
+        FloatVector a3 = FloatVector.fromArray(SPECIES, st, at + 3 * VL);
+        if (hasMod()) {
+            a0 = mod(a0, p, m0, l, g);
+            a1 = mod(a1, p, m0 + VL, l, g);
+            a2 = mod(a2, p, m0 + 2 * VL, l, g);
+            a3 = mod(a3, p, m0 + 3 * VL, l, g);
+        }
+        int rl = lo[r], rh = hi[r];
+        if (m0 < rl || m0 + BC > rh) {
+            FloatVector ninf = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+            int n = rh - rl;
+            a0 = ninf.blend(a0, SPECIES.indexInRange(m0 - rl, n));
+            a1 = ninf.blend(a1, SPECIES.indexInRange(m0 + VL - rl, n));
+            a2 = ninf.blend(a2, SPECIES.indexInRange(m0 + 2 * VL - rl, n));
+            a3 = ninf.blend(a3, SPECIES.indexInRange(m0 + 3 * VL - rl, n));
+        }
+        float tileMax = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX);
+        float old = rowMax[r];
+        float max = Math.max(old, tileMax);
+        if (max == Float.NEGATIVE_INFINITY) {
+            corr[r] = 1f;
+            java.util.Arrays.fill(pt, at, at + BC, 0f);
+            return;
+        }
+        float c = (float) Math.exp(old - max);
+        FloatVector mv = FloatVector.broadcast(SPECIES, max);
+        FloatVector e0 = a0.sub(mv).lanewise(VectorOperators.EXP);
+        FloatVector e1 = a1.sub(mv).lanewise(VectorOperators.EXP);
+        FloatVector e2 = a2.sub(mv).lanewise(VectorOperators.EXP);
+        FloatVector e3 = a3.sub(mv).lanewise(VectorOperators.EXP);
+        e0.intoArray(pt, at);
+        e1.intoArray(pt, at + VL);
+        e2.intoArray(pt, at + 2 * VL);
+        e3.intoArray(pt, at + 3 * VL);
+        rowSum[r] = rowSum[r] * c + e0.add(e1).add(e2.add(e3)).reduceLanes(VectorOperators.ADD);
+        rowMax[r] = max;
+        corr[r] = c;
+    }
+
+    /** {@code acc[r][f] = acc[r][f] * corr[r] + sum_j pt[r][j] * V[j][f]} for the tile's {@code jn} keys. */
+    private static void accumulate(float[] acc, int a0, float[] pt, float[] corr, int c, float[] vp, int vpAt,
+                                   float[] v, int vAt, int jn, int nF) {
+        int f0 = a0;
+        int end = a0 + nF;
+        int chunkAt = vpAt;
+        FloatVector c0 = FloatVector.broadcast(SPECIES, corr[c]), c1 = FloatVector.broadcast(SPECIES, corr[c + 1]);
+        FloatVector c2 = FloatVector.broadcast(SPECIES, corr[c + 2]), c3 = FloatVector.broadcast(SPECIES, corr[c + 3]);
+        vAt -= a0;
+        for (; f0 + BC <= end; f0 += BC) {
+            FloatVector a00 = FloatVector.fromArray(SPECIES, acc, f0).mul(c0);
+            FloatVector a01 = FloatVector.fromArray(SPECIES, acc, f0 + VL).mul(c0);
+            FloatVector a02 = FloatVector.fromArray(SPECIES, acc, f0 + 2 * VL).mul(c0);
+            FloatVector a03 = FloatVector.fromArray(SPECIES, acc, f0 + 3 * VL).mul(c0);
+            FloatVector a10 = FloatVector.fromArray(SPECIES, acc, nF + f0).mul(c1);
+            FloatVector a11 = FloatVector.fromArray(SPECIES, acc, nF + f0 + VL).mul(c1);
+            FloatVector a12 = FloatVector.fromArray(SPECIES, acc, nF + f0 + 2 * VL).mul(c1);
+            FloatVector a13 = FloatVector.fromArray(SPECIES, acc, nF + f0 + 3 * VL).mul(c1);
+            FloatVector a20 = FloatVector.fromArray(SPECIES, acc, 2 * nF + f0).mul(c2);
+            FloatVector a21 = FloatVector.fromArray(SPECIES, acc, 2 * nF + f0 + VL).mul(c2);
+            FloatVector a22 = FloatVector.fromArray(SPECIES, acc, 2 * nF + f0 + 2 * VL).mul(c2);
+            FloatVector a23 = FloatVector.fromArray(SPECIES, acc, 2 * nF + f0 + 3 * VL).mul(c2);
+            FloatVector a30 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0).mul(c3);
+            FloatVector a31 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + VL).mul(c3);
+            FloatVector a32 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + 2 * VL).mul(c3);
+            FloatVector a33 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + 3 * VL).mul(c3);
+            for (int j = 0; j < jn; j++) {
+                int at = chunkAt + j * BC;
+                FloatVector v0 = FloatVector.fromArray(SPECIES, vp, at);
+                FloatVector v1 = FloatVector.fromArray(SPECIES, vp, at + VL);
+                FloatVector v2 = FloatVector.fromArray(SPECIES, vp, at + 2 * VL);
+                FloatVector v3 = FloatVector.fromArray(SPECIES, vp, at + 3 * VL);
+                FloatVector w0 = FloatVector.broadcast(SPECIES, pt[j]);
+                a00 = w0.fma(v0, a00);
+                a01 = w0.fma(v1, a01);
+                a02 = w0.fma(v2, a02);
+                a03 = w0.fma(v3, a03);
+                FloatVector w1 = FloatVector.broadcast(SPECIES, pt[BC + j]);
+                a10 = w1.fma(v0, a10);
+                a11 = w1.fma(v1, a11);
+                a12 = w1.fma(v2, a12);
+                a13 = w1.fma(v3, a13);
+                FloatVector w2 = FloatVector.broadcast(SPECIES, pt[2 * BC + j]);
+                a20 = w2.fma(v0, a20);
+                a21 = w2.fma(v1, a21);
+                a22 = w2.fma(v2, a22);
+                a23 = w2.fma(v3, a23);
+                FloatVector w3 = FloatVector.broadcast(SPECIES, pt[3 * BC + j]);
+                a30 = w3.fma(v0, a30);
+                a31 = w3.fma(v1, a31);
+                a32 = w3.fma(v2, a32);
+                a33 = w3.fma(v3, a33);
+            }
+            a00.intoArray(acc, f0);
+            a01.intoArray(acc, f0 + VL);
+            a02.intoArray(acc, f0 + 2 * VL);
+            a03.intoArray(acc, f0 + 3 * VL);
+            a10.intoArray(acc, nF + f0);
+            a11.intoArray(acc, nF + f0 + VL);
+            a12.intoArray(acc, nF + f0 + 2 * VL);
+            a13.intoArray(acc, nF + f0 + 3 * VL);
+            a20.intoArray(acc, 2 * nF + f0);
+            a21.intoArray(acc, 2 * nF + f0 + VL);
+            a22.intoArray(acc, 2 * nF + f0 + 2 * VL);
+            a23.intoArray(acc, 2 * nF + f0 + 3 * VL);
+            a30.intoArray(acc, 3 * nF + f0);
+            a31.intoArray(acc, 3 * nF + f0 + VL);
+            a32.intoArray(acc, 3 * nF + f0 + 2 * VL);
+            a33.intoArray(acc, 3 * nF + f0 + 3 * VL);
+            chunkAt += BC * BC;
+        }
+        // Remaining columns, one at a time.
+        for (; f0 < end; f0++) {
+            for (int r = 0; r < R; r++) {
+                float a = acc[r * nF + f0] * corr[c + r];
+                for (int j = 0; j < jn; j++) a += pt[r * BC + j] * v[vAt + j * nF + f0];
+                acc[r * nF + f0] = a;
+            }
+        }
+    }
+
+}

@@ -1,0 +1,779 @@
+package einc.codegen.jvm;
+
+import einc.ir.Cascade;
+import einc.ir.Einsum;
+import einc.ir.Expr;
+import einc.ir.IndexDef;
+import einc.ir.IndexExpr;
+import einc.ir.Param;
+import einc.ir.ReduceOp;
+import einc.ir.TensorDecl;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.objectweb.asm.Opcodes.*;
+
+/**
+ * The generic, always-applicable code shape: one static method per statement, each a loop nest
+ * over the statement's iteration space that follows the reference interpreter point by point
+ * (f32 values, presence flags only for tensors {@link Presence} cannot prove dense), and a
+ * {@code slice} method that runs the statements in order, recurrences as a sequential loop over
+ * their iterative rank.
+ */
+final class GenericEmitter {
+
+    static final String COMPILED = "einc/runtime/CompiledCascade";
+    static final String LAUNCH = "einc/runtime/Launch";
+    static final String FNS = "einc/runtime/Fns";
+    static final String STATEMENT_DESC = "([[F[[Z[I[F[II)V";
+
+    private final KernelPlan plan;
+    private final Cascade c;
+    private final String className;
+    /** Every tensor (inputs, outputs, intermediates) to its index in the statement methods' arrays. */
+    private final Map<String, Integer> all = new LinkedHashMap<>();
+
+    GenericEmitter(KernelPlan plan, String className) {
+        this.plan = plan;
+        this.c = plan.cascade;
+        this.className = className;
+        for (TensorDecl t : c.tensors()) all.put(t.name(), all.size());
+    }
+
+    byte[] emit() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {COMPILED});
+        cw.visitSource(c.name() + ".ein", null);
+        Emit.constructor(cw);
+        emitDefaults(cw);
+        emitSlices(cw);
+        emitSlice(cw);
+        for (int i = 0; i < c.statements().size(); i++) new StatementEmitter(c.statements().get(i), i).emit(cw);
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    private void emitDefaults(ClassWriter cw) {
+        emitDefaults(cw, plan);
+    }
+
+    /** {@code defaults(int[] X, double[] prm, boolean[] given)}: each parameter's default where none was given. */
+    static void emitDefaults(ClassWriter cw, KernelPlan plan) {
+        Cascade c = plan.cascade;
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "defaults", "([I[D[Z)V", null, null);
+        mv.visitCode();
+        // Scalar expressions over extents (local 1 = X) and earlier parameters (local 2 = prm).
+        for (Param p : c.params()) {
+            if (p.defaultValue() == null) continue;
+            int i = plan.param.get(p.name());
+            Label skip = new Label();
+            mv.visitVarInsn(ALOAD, 3);
+            Emit.iconst(mv, i);
+            mv.visitInsn(BALOAD);
+            mv.visitJumpInsn(IFNE, skip);
+            mv.visitVarInsn(ALOAD, 2);
+            Emit.iconst(mv, i);
+            new ScalarExpr(plan, mv, 1, 2).emit(p.defaultValue());
+            mv.visitInsn(F2D);
+            mv.visitInsn(DASTORE);
+            mv.visitLabel(skip);
+        }
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** Emits constant expressions (params' defaults) as f32 from an int[] of extents and a double[] of params. */
+    private static final class ScalarExpr {
+        private final KernelPlan plan;
+        private final MethodVisitor mv;
+        private final int extents, params;
+
+        ScalarExpr(KernelPlan plan, MethodVisitor mv, int extents, int params) {
+            this.plan = plan;
+            this.mv = mv;
+            this.extents = extents;
+            this.params = params;
+        }
+
+        void emit(Expr e) {
+            switch (e) {
+                case Expr.Const(double v) -> Emit.fconst(mv, (float) v);
+                case Expr.ParamRef(String n) -> {
+                    mv.visitVarInsn(ALOAD, params);
+                    Emit.iconst(mv, plan.param.get(n));
+                    mv.visitInsn(DALOAD);
+                    mv.visitInsn(D2F);
+                }
+                case Expr.ExtentRef(String ix) -> {
+                    mv.visitVarInsn(ALOAD, extents);
+                    Emit.iconst(mv, plan.extent.get(ix));
+                    mv.visitInsn(IALOAD);
+                    mv.visitInsn(I2F);
+                }
+                case Expr.Unary(Expr.Fn fn, Expr x) -> {
+                    emit(x);
+                    Emit.unary(mv, fn);
+                }
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> {
+                    emit(a);
+                    emit(b);
+                    Emit.arith(mv, op);
+                }
+                default -> throw new UnsupportedOperationException("parameter default uses " + e);
+            }
+        }
+    }
+
+    private void emitSlices(ClassWriter cw) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "slices", "([I)I", null, null);
+        mv.visitCode();
+        Emit.iconst(mv, 1);
+        if (plan.sliced) {
+            for (String b : plan.batch) {
+                mv.visitVarInsn(ALOAD, 1);
+                Emit.iconst(mv, plan.extent.get(b));
+                mv.visitInsn(IALOAD);
+                mv.visitInsn(IMUL);
+            }
+        }
+        mv.visitInsn(IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /**
+     * {@code slice(Launch l, int s)}: decodes the batch point, allocates slice-local
+     * intermediates and presence flags, runs the statements, and zeroes absent output entries.
+     */
+    private void emitSlice(ClassWriter cw) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "slice", "(L" + LAUNCH + ";I)V", null, null);
+        mv.visitCode();
+        final int launch = 1, s = 2, T = 3, P = 4, X = 5, prm = 6, B = 7, step = 8, rem = 9, tmp = 10;
+        int n = all.size();
+        Emit.iconst(mv, n);
+        mv.visitTypeInsn(ANEWARRAY, "[F");
+        mv.visitVarInsn(ASTORE, T);
+        Emit.iconst(mv, n);
+        mv.visitTypeInsn(ANEWARRAY, "[Z");
+        mv.visitVarInsn(ASTORE, P);
+        mv.visitVarInsn(ALOAD, launch);
+        mv.visitFieldInsn(GETFIELD, LAUNCH, "extents", "[I");
+        mv.visitVarInsn(ASTORE, X);
+        mv.visitVarInsn(ALOAD, launch);
+        mv.visitFieldInsn(GETFIELD, LAUNCH, "params", "[F");
+        mv.visitVarInsn(ASTORE, prm);
+        // Batch values, last rank fastest, then the flat slice number.
+        int nb = plan.sliced ? plan.batch.size() : 0;
+        Emit.iconst(mv, nb + 1);
+        mv.visitIntInsn(NEWARRAY, T_INT);
+        mv.visitVarInsn(ASTORE, B);
+        mv.visitVarInsn(ALOAD, B);
+        Emit.iconst(mv, nb);
+        mv.visitVarInsn(ILOAD, s);
+        mv.visitInsn(IASTORE);
+        mv.visitVarInsn(ILOAD, s);
+        mv.visitVarInsn(ISTORE, rem);
+        for (int k = nb - 1; k >= 0; k--) {
+            mv.visitVarInsn(ALOAD, B);
+            Emit.iconst(mv, k);
+            mv.visitVarInsn(ILOAD, rem);
+            loadExtent(mv, X, plan.batch.get(k));
+            mv.visitInsn(IREM);
+            mv.visitInsn(IASTORE);
+            mv.visitVarInsn(ILOAD, rem);
+            loadExtent(mv, X, plan.batch.get(k));
+            mv.visitInsn(IDIV);
+            mv.visitVarInsn(ISTORE, rem);
+        }
+        for (TensorDecl t : c.tensors()) {
+            int k = all.get(t.name());
+            if (plan.slot.containsKey(t.name())) {
+                mv.visitVarInsn(ALOAD, T);
+                Emit.iconst(mv, k);
+                mv.visitVarInsn(ALOAD, launch);
+                mv.visitFieldInsn(GETFIELD, LAUNCH, "tensors", "[[F");
+                Emit.iconst(mv, plan.slot.get(t.name()));
+                mv.visitInsn(AALOAD);
+                mv.visitInsn(AASTORE);
+            } else {
+                mv.visitVarInsn(ALOAD, T);
+                Emit.iconst(mv, k);
+                localSize(mv, X, t);
+                mv.visitIntInsn(NEWARRAY, T_FLOAT);
+                mv.visitInsn(AASTORE);
+            }
+            if (plan.tracked.contains(t.name())) {
+                mv.visitVarInsn(ALOAD, P);
+                Emit.iconst(mv, k);
+                localSize(mv, X, t);
+                mv.visitIntInsn(NEWARRAY, T_BOOLEAN);
+                mv.visitInsn(AASTORE);
+            }
+        }
+        List<String> iterative = c.iterativeIndices();
+        List<Einsum> body = c.statements();
+        int i = 0;
+        while (i < body.size()) {
+            String r = recurrenceIndex(body.get(i), iterative);
+            if (r == null) {
+                callStatement(mv, i, T, P, X, prm, B, -1, 0);
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < body.size() && r.equals(recurrenceIndex(body.get(j), iterative))) j++;
+            Label top = new Label(), end = new Label();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, step);
+            mv.visitLabel(top);
+            mv.visitVarInsn(ILOAD, step);
+            loadExtent(mv, X, r);
+            mv.visitJumpInsn(IF_ICMPGE, end);
+            for (int k = i; k < j; k++) callStatement(mv, k, T, P, X, prm, B, step, 1);
+            mv.visitIincInsn(step, 1);
+            mv.visitJumpInsn(GOTO, top);
+            mv.visitLabel(end);
+            i = j;
+        }
+        // Absent output entries read as 0.
+        for (TensorDecl t : c.outputs()) {
+            if (!plan.tracked.contains(t.name())) continue;
+            int k = all.get(t.name());
+            Label top = new Label(), end = new Label(), keep = new Label();
+            localSize(mv, X, t);
+            mv.visitVarInsn(ISTORE, rem); // slice size
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, tmp);
+            mv.visitLabel(top);
+            mv.visitVarInsn(ILOAD, tmp);
+            mv.visitVarInsn(ILOAD, rem);
+            mv.visitJumpInsn(IF_ICMPGE, end);
+            mv.visitVarInsn(ALOAD, P);
+            Emit.iconst(mv, k);
+            mv.visitInsn(AALOAD);
+            mv.visitVarInsn(ILOAD, tmp);
+            mv.visitInsn(BALOAD);
+            mv.visitJumpInsn(IFNE, keep);
+            mv.visitVarInsn(ALOAD, T);
+            Emit.iconst(mv, k);
+            mv.visitInsn(AALOAD);
+            mv.visitVarInsn(ILOAD, tmp);
+            if (plan.sliced) {
+                mv.visitVarInsn(ILOAD, s);
+                mv.visitVarInsn(ILOAD, rem);
+                mv.visitInsn(IMUL);
+                mv.visitInsn(IADD);
+            }
+            Emit.fconst(mv, 0f);
+            mv.visitInsn(FASTORE);
+            mv.visitLabel(keep);
+            mv.visitIincInsn(tmp, 1);
+            mv.visitJumpInsn(GOTO, top);
+            mv.visitLabel(end);
+        }
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    private void callStatement(MethodVisitor mv, int i, int T, int P, int X, int prm, int B, int stepLocal, int unused) {
+        mv.visitVarInsn(ALOAD, T);
+        mv.visitVarInsn(ALOAD, P);
+        mv.visitVarInsn(ALOAD, X);
+        mv.visitVarInsn(ALOAD, prm);
+        mv.visitVarInsn(ALOAD, B);
+        if (stepLocal < 0) Emit.iconst(mv, -1);
+        else mv.visitVarInsn(ILOAD, stepLocal);
+        mv.visitMethodInsn(INVOKESTATIC, className, "s" + i, STATEMENT_DESC, false);
+    }
+
+    private void loadExtent(MethodVisitor mv, int X, String index) {
+        mv.visitVarInsn(ALOAD, X);
+        Emit.iconst(mv, plan.extent.get(index));
+        mv.visitInsn(IALOAD);
+    }
+
+    /** Pushes the number of elements of {@code t}'s slice-local layout (or whole layout). */
+    private void localSize(MethodVisitor mv, int X, TensorDecl t) {
+        Emit.iconst(mv, 1);
+        for (int k = localFrom(t.name()); k < t.arity(); k++) {
+            loadExtent(mv, X, t.ranks().get(k).index());
+            if (t.ranks().get(k).iterative()) {
+                Emit.iconst(mv, 1);
+                mv.visitInsn(IADD);
+            }
+            mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "multiplyExact", "(II)I", false);
+        }
+    }
+
+    /** The first rank of {@code tensor}'s slice-local layout: after the batch ranks when sliced. */
+    private int localFrom(String tensor) {
+        return plan.sliceLocal(tensor) ? plan.batch.size() : 0;
+    }
+
+    private String recurrenceIndex(Einsum s, List<String> iterative) {
+        if (s.init()) return null;
+        List<String> space = c.iterationSpace(s);
+        for (String r : iterative) if (space.contains(r)) return r;
+        return null;
+    }
+
+    /** Emits one statement's method {@code s<i>(T, P, X, prm, B, step)}. */
+    private final class StatementEmitter {
+        private static final int T = 0, P = 1, X = 2, PRM = 3, B = 4, STEP = 5;
+        private final Einsum s;
+        private final int number;
+        private MethodVisitor mv;
+        private int next = 6;
+        private final Map<String, Integer> ext = new LinkedHashMap<>();
+        private final Map<String, Integer> value = new LinkedHashMap<>();
+        private final Map<String, TensorLocals> tensors = new LinkedHashMap<>();
+        private int missing, absent;
+
+        /** Locals of one accessed tensor: data, presence, per-rank extents and strides, output base. */
+        private record TensorLocals(TensorDecl decl, int data, int presence, int[] dim, int[] stride, int base, int from) {}
+
+        StatementEmitter(Einsum s, int number) {
+            this.s = s;
+            this.number = number;
+        }
+
+        private int local() {
+            return next++;
+        }
+
+        void emit(ClassWriter cw) {
+            mv = cw.visitMethod(ACC_STATIC | ACC_PRIVATE, "s" + number, STATEMENT_DESC, null, null);
+            mv.visitCode();
+            prologue();
+            List<String> space = c.iterationSpace(s);
+            List<String> reduced = s.reducedIndices();
+            List<String> free = new ArrayList<>(space);
+            free.removeAll(reduced);
+            String rec = recurrenceIndex(s, c.iterativeIndices());
+            int acc = local(), exists = local(), present = local(), v = local();
+            // Free loops.
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : free) freeLoops.add(open(ix, rec));
+            ReduceOp op = s.reduceOp();
+            Emit.fconst(mv, op == null ? 0f : (float) op.identity());
+            mv.visitVarInsn(FSTORE, acc);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, exists);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, present);
+            List<Label[]> redLoops = new ArrayList<>();
+            for (String ix : reduced) redLoops.add(open(ix, rec));
+            // One point.
+            Label skip = new Label();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, missing);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, absent);
+            if (s.where() != null) {
+                emitValue(s.where());
+                mv.visitVarInsn(FSTORE, v);
+                mv.visitVarInsn(ILOAD, missing);
+                mv.visitVarInsn(ILOAD, absent);
+                mv.visitInsn(IOR);
+                mv.visitJumpInsn(IFNE, skip);
+                mv.visitVarInsn(FLOAD, v);
+                Emit.fconst(mv, 0f);
+                mv.visitInsn(FCMPL);
+                mv.visitJumpInsn(IFEQ, skip);
+            }
+            emitValue(s.body());
+            mv.visitVarInsn(FSTORE, v);
+            mv.visitVarInsn(ILOAD, missing);
+            mv.visitJumpInsn(IFNE, skip);
+            Emit.iconst(mv, 1);
+            mv.visitVarInsn(ISTORE, exists);
+            mv.visitVarInsn(ILOAD, absent);
+            mv.visitJumpInsn(IFNE, skip);
+            if (op == null) {
+                mv.visitVarInsn(FLOAD, v);
+            } else {
+                mv.visitVarInsn(FLOAD, acc);
+                mv.visitVarInsn(FLOAD, v);
+                Emit.combine(mv, op);
+            }
+            mv.visitVarInsn(FSTORE, acc);
+            Emit.iconst(mv, 1);
+            mv.visitVarInsn(ISTORE, present);
+            mv.visitLabel(skip);
+            for (int k = redLoops.size() - 1; k >= 0; k--) close(reduced.get(k), redLoops.get(k), rec);
+            // Write the target entry.
+            Label noWrite = new Label();
+            mv.visitVarInsn(ILOAD, exists);
+            mv.visitJumpInsn(IFEQ, noWrite);
+            TensorLocals t = tensors.get(s.tensor());
+            int off = local();
+            List<IndexExpr> pos = new ArrayList<>(s.target().indices());
+            if (s.init())
+                for (int k = 0; k < pos.size(); k++) if (t.decl().ranks().get(k).iterative()) pos.set(k, new IndexExpr.Lit(0));
+            localOffset(t, pos, noWrite, true);
+            mv.visitVarInsn(ISTORE, off);
+            Label absentEntry = new Label(), written = new Label();
+            if (op == null) {
+                mv.visitVarInsn(ILOAD, present);
+                mv.visitJumpInsn(IFEQ, absentEntry);
+            }
+            mv.visitVarInsn(ALOAD, t.data());
+            dataIndex(t, off);
+            mv.visitVarInsn(FLOAD, acc);
+            mv.visitInsn(FASTORE);
+            if (t.presence() >= 0) {
+                mv.visitVarInsn(ALOAD, t.presence());
+                mv.visitVarInsn(ILOAD, off);
+                Emit.iconst(mv, 1);
+                mv.visitInsn(BASTORE);
+            }
+            mv.visitJumpInsn(GOTO, written);
+            mv.visitLabel(absentEntry);
+            if (t.presence() >= 0) {
+                mv.visitVarInsn(ALOAD, t.presence());
+                mv.visitVarInsn(ILOAD, off);
+                Emit.iconst(mv, 0);
+                mv.visitInsn(BASTORE);
+            }
+            mv.visitLabel(written);
+            mv.visitLabel(noWrite);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(free.get(k), freeLoops.get(k), rec);
+            mv.visitInsn(RETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+
+        /** Whether {@code ix} is fixed for this call (a batch rank of a slice, or the recurrence step). */
+        private boolean fixed(String ix, String rec) {
+            return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix));
+        }
+
+        /** Opens {@code for (ix = 0; ix < X; ix++)} unless {@code ix} is fixed; returns its labels. */
+        private Label[] open(String ix, String rec) {
+            if (fixed(ix, rec)) return null;
+            Label top = new Label(), end = new Label();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(ix));
+            mv.visitLabel(top);
+            mv.visitVarInsn(ILOAD, value.get(ix));
+            mv.visitVarInsn(ILOAD, ext.get(ix));
+            mv.visitJumpInsn(IF_ICMPGE, end);
+            return new Label[] {top, end};
+        }
+
+        private void close(String ix, Label[] loop, String rec) {
+            if (loop == null) return;
+            mv.visitIincInsn(value.get(ix), 1);
+            mv.visitJumpInsn(GOTO, loop[0]);
+            mv.visitLabel(loop[1]);
+        }
+
+        private void prologue() {
+            for (IndexDef d : c.indices()) {
+                int l = local();
+                mv.visitVarInsn(ALOAD, X);
+                Emit.iconst(mv, plan.extent.get(d.name()));
+                mv.visitInsn(IALOAD);
+                mv.visitVarInsn(ISTORE, l);
+                ext.put(d.name(), l);
+            }
+            String rec = recurrenceIndex(s, c.iterativeIndices());
+            for (String ix : c.iterationSpace(s)) {
+                int l = local();
+                value.put(ix, l);
+                if (ix.equals(rec)) {
+                    mv.visitVarInsn(ILOAD, STEP);
+                    mv.visitVarInsn(ISTORE, l);
+                } else if (plan.sliced && plan.batch.contains(ix)) {
+                    mv.visitVarInsn(ALOAD, B);
+                    Emit.iconst(mv, plan.batch.indexOf(ix));
+                    mv.visitInsn(IALOAD);
+                    mv.visitVarInsn(ISTORE, l);
+                } else {
+                    Emit.iconst(mv, 0);
+                    mv.visitVarInsn(ISTORE, l);
+                }
+            }
+            missing = local();
+            absent = local();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, missing);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, absent);
+            List<String> names = new ArrayList<>();
+            names.add(s.tensor());
+            einc.ir.Exprs.tensorsRead(s.body()).forEach(n -> { if (!names.contains(n)) names.add(n); });
+            if (s.where() != null) einc.ir.Exprs.tensorsRead(s.where()).forEach(n -> { if (!names.contains(n)) names.add(n); });
+            for (String name : names) tensors.put(name, tensorLocals(c.tensorOrThrow(name)));
+        }
+
+        private TensorLocals tensorLocals(TensorDecl t) {
+            int k = all.get(t.name());
+            int data = local();
+            mv.visitVarInsn(ALOAD, T);
+            Emit.iconst(mv, k);
+            mv.visitInsn(AALOAD);
+            mv.visitVarInsn(ASTORE, data);
+            int presence = -1;
+            if (plan.tracked.contains(t.name())) {
+                presence = local();
+                mv.visitVarInsn(ALOAD, P);
+                Emit.iconst(mv, k);
+                mv.visitInsn(AALOAD);
+                mv.visitVarInsn(ASTORE, presence);
+            }
+            int from = localFrom(t.name());
+            int[] dim = new int[t.arity()], stride = new int[t.arity()];
+            for (int r = 0; r < t.arity(); r++) {
+                dim[r] = local();
+                mv.visitVarInsn(ILOAD, ext.get(t.ranks().get(r).index()));
+                if (t.ranks().get(r).iterative()) {
+                    Emit.iconst(mv, 1);
+                    mv.visitInsn(IADD);
+                }
+                mv.visitVarInsn(ISTORE, dim[r]);
+            }
+            for (int r = t.arity() - 1; r >= from; r--) {
+                stride[r] = local();
+                if (r == t.arity() - 1) Emit.iconst(mv, 1);
+                else {
+                    mv.visitVarInsn(ILOAD, stride[r + 1]);
+                    mv.visitVarInsn(ILOAD, dim[r + 1]);
+                    mv.visitInsn(IMUL);
+                }
+                mv.visitVarInsn(ISTORE, stride[r]);
+            }
+            int base = -1;
+            if (plan.sliced && plan.isOutput(t.name())) {
+                // The slice's first element in the whole output: slice number times slice size.
+                base = local();
+                mv.visitVarInsn(ALOAD, B);
+                Emit.iconst(mv, plan.batch.size());
+                mv.visitInsn(IALOAD);
+                if (from < t.arity()) {
+                    mv.visitVarInsn(ILOAD, stride[from]);
+                    mv.visitVarInsn(ILOAD, dim[from]);
+                    mv.visitInsn(IMUL);
+                    mv.visitInsn(IMUL);
+                }
+                mv.visitVarInsn(ISTORE, base);
+            }
+            return new TensorLocals(t, data, presence, dim, stride, base, from);
+        }
+
+        /**
+         * Pushes the slice-local offset of {@code t} at {@code pos}, jumping to {@code outside} with
+         * an empty stack (beyond what was there) when a position falls outside its rank.
+         */
+        private void localOffset(TensorLocals t, List<IndexExpr> pos, Label outside, boolean emptyStack) {
+            Label oor = new Label(), done = new Label();
+            boolean anyCheck = false;
+            int tmp = local();
+            Emit.iconst(mv, 0);
+            for (int r = t.from(); r < t.decl().arity(); r++) {
+                IndexExpr ix = pos.get(r);
+                emitIndex(ix);
+                if (!Presence.inRange(c, ix, t.decl(), r) || s.init()) {
+                    anyCheck = true;
+                    mv.visitVarInsn(ISTORE, tmp);
+                    mv.visitVarInsn(ILOAD, tmp);
+                    mv.visitJumpInsn(IFLT, oor);
+                    mv.visitVarInsn(ILOAD, tmp);
+                    mv.visitVarInsn(ILOAD, t.dim()[r]);
+                    mv.visitJumpInsn(IF_ICMPGE, oor);
+                    mv.visitVarInsn(ILOAD, tmp);
+                }
+                mv.visitVarInsn(ILOAD, t.stride()[r]);
+                mv.visitInsn(IMUL);
+                mv.visitInsn(IADD);
+            }
+            if (anyCheck) {
+                mv.visitJumpInsn(GOTO, done);
+                mv.visitLabel(oor);
+                mv.visitInsn(POP);
+                mv.visitJumpInsn(GOTO, outside);
+                mv.visitLabel(done);
+            }
+        }
+
+        /** Pushes the data index of slice-local offset {@code off}: plus the output's base when sliced. */
+        private void dataIndex(TensorLocals t, int off) {
+            mv.visitVarInsn(ILOAD, off);
+            if (t.base() >= 0) {
+                mv.visitVarInsn(ILOAD, t.base());
+                mv.visitInsn(IADD);
+            }
+        }
+
+        private void emitIndex(IndexExpr e) {
+            switch (e) {
+                case IndexExpr.Idx(String n) -> mv.visitVarInsn(ILOAD, value.get(n));
+                case IndexExpr.Ext(String n) -> mv.visitVarInsn(ILOAD, ext.get(n));
+                case IndexExpr.Lit(long v) -> Emit.iconst(mv, Math.toIntExact(v));
+                case IndexExpr.INeg(IndexExpr a) -> {
+                    emitIndex(a);
+                    mv.visitInsn(INEG);
+                }
+                case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) -> {
+                    emitIndex(a);
+                    emitIndex(b);
+                    switch (op) {
+                        case ADD -> mv.visitInsn(IADD);
+                        case SUB -> mv.visitInsn(ISUB);
+                        case MUL -> mv.visitInsn(IMUL);
+                        case DIV -> mv.visitMethodInsn(INVOKESTATIC, FNS, "floorDiv", "(II)I", false);
+                        case MOD -> mv.visitMethodInsn(INVOKESTATIC, FNS, "floorMod", "(II)I", false);
+                    }
+                }
+            }
+        }
+
+        /** Pushes the f32 value of {@code e}; conditions push 1 or 0. Sets the missing/absent flags as the interpreter does. */
+        private void emitValue(Expr e) {
+            switch (e) {
+                case Expr.Const(double v) -> Emit.fconst(mv, (float) v);
+                case Expr.ParamRef(String n) -> {
+                    mv.visitVarInsn(ALOAD, PRM);
+                    Emit.iconst(mv, plan.param.get(n));
+                    mv.visitInsn(FALOAD);
+                }
+                case Expr.ExtentRef(String ix) -> {
+                    mv.visitVarInsn(ILOAD, ext.get(ix));
+                    mv.visitInsn(I2F);
+                }
+                case Expr.IndexValue(String ix) -> {
+                    mv.visitVarInsn(ILOAD, value.get(ix));
+                    mv.visitInsn(I2F);
+                }
+                case Expr.Access a -> emitAccess(a);
+                case Expr.Unary(Expr.Fn fn, Expr x) -> {
+                    emitValue(x);
+                    Emit.unary(mv, fn);
+                }
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> emitBinary(op, a, b);
+                case Expr.Select(Expr cond, Expr a, Expr b) -> {
+                    Label zero = new Label(), other = new Label(), end = new Label();
+                    int tmp = local();
+                    emitValue(cond);
+                    mv.visitVarInsn(FSTORE, tmp);
+                    flagged(zero);
+                    mv.visitVarInsn(FLOAD, tmp);
+                    Emit.fconst(mv, 0f);
+                    mv.visitInsn(FCMPL);
+                    mv.visitJumpInsn(IFEQ, other);
+                    emitValue(a);
+                    mv.visitJumpInsn(GOTO, end);
+                    mv.visitLabel(other);
+                    emitValue(b);
+                    mv.visitJumpInsn(GOTO, end);
+                    mv.visitLabel(zero);
+                    Emit.fconst(mv, 0f);
+                    mv.visitLabel(end);
+                }
+            }
+        }
+
+        /** Jumps to {@code target} when the missing or absent flag is set. */
+        private void flagged(Label target) {
+            mv.visitVarInsn(ILOAD, missing);
+            mv.visitVarInsn(ILOAD, absent);
+            mv.visitInsn(IOR);
+            mv.visitJumpInsn(IFNE, target);
+        }
+
+        private void emitBinary(Expr.Op op, Expr a, Expr b) {
+            if (op.isComparison()) {
+                emitValue(a);
+                emitValue(b);
+                Label f = new Label(), end = new Label();
+                switch (op) {
+                    case LT -> { mv.visitInsn(FCMPG); mv.visitJumpInsn(IFGE, f); }
+                    case LE -> { mv.visitInsn(FCMPG); mv.visitJumpInsn(IFGT, f); }
+                    case GT -> { mv.visitInsn(FCMPL); mv.visitJumpInsn(IFLE, f); }
+                    case GE -> { mv.visitInsn(FCMPL); mv.visitJumpInsn(IFLT, f); }
+                    case EQ -> { mv.visitInsn(FCMPL); mv.visitJumpInsn(IFNE, f); }
+                    case NE -> { mv.visitInsn(FCMPL); mv.visitJumpInsn(IFEQ, f); }
+                    default -> throw new AssertionError(op);
+                }
+                Emit.fconst(mv, 1f);
+                mv.visitJumpInsn(GOTO, end);
+                mv.visitLabel(f);
+                Emit.fconst(mv, 0f);
+                mv.visitLabel(end);
+                return;
+            }
+            if (op.isLogic()) {
+                // a && b: a true and no flag -> b != 0; else 0.   a || b: a true and no flag -> 1; else b != 0.
+                Label aFalse = new Label(), testB = new Label(), f = new Label(), end = new Label();
+                emitValue(a);
+                Emit.fconst(mv, 0f);
+                mv.visitInsn(FCMPL);
+                mv.visitJumpInsn(IFEQ, aFalse);
+                flagged(aFalse);
+                if (op == Expr.Op.AND) {
+                    mv.visitJumpInsn(GOTO, testB);
+                    mv.visitLabel(aFalse);
+                    Emit.fconst(mv, 0f);
+                    mv.visitJumpInsn(GOTO, end);
+                } else {
+                    Emit.fconst(mv, 1f);
+                    mv.visitJumpInsn(GOTO, end);
+                    mv.visitLabel(aFalse);
+                    mv.visitJumpInsn(GOTO, testB);
+                }
+                mv.visitLabel(testB);
+                emitValue(b);
+                Emit.fconst(mv, 0f);
+                mv.visitInsn(FCMPL);
+                mv.visitJumpInsn(IFEQ, f);
+                Emit.fconst(mv, 1f);
+                mv.visitJumpInsn(GOTO, end);
+                mv.visitLabel(f);
+                Emit.fconst(mv, 0f);
+                mv.visitLabel(end);
+                return;
+            }
+            emitValue(a);
+            emitValue(b);
+            Emit.arith(mv, op);
+        }
+
+        private void emitAccess(Expr.Access a) {
+            TensorLocals t = tensors.get(a.tensor());
+            Label oor = new Label(), end = new Label(), abs = new Label();
+            int off = local();
+            localOffset(t, a.indices(), oor, false);
+            mv.visitVarInsn(ISTORE, off);
+            if (t.presence() >= 0) {
+                mv.visitVarInsn(ALOAD, t.presence());
+                mv.visitVarInsn(ILOAD, off);
+                mv.visitInsn(BALOAD);
+                mv.visitJumpInsn(IFEQ, abs);
+            }
+            mv.visitVarInsn(ALOAD, t.data());
+            dataIndex(t, off);
+            mv.visitInsn(FALOAD);
+            mv.visitJumpInsn(GOTO, end);
+            if (t.presence() >= 0) {
+                mv.visitLabel(abs);
+                Emit.iconst(mv, 1);
+                mv.visitVarInsn(ISTORE, absent);
+                Emit.fconst(mv, 0f);
+                mv.visitJumpInsn(GOTO, end);
+            }
+            mv.visitLabel(oor);
+            Emit.iconst(mv, 1);
+            mv.visitVarInsn(ISTORE, missing);
+            Emit.fconst(mv, 0f);
+            mv.visitLabel(end);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package einc.codegen.jvm;
+
+import einc.ir.Expr;
+
+/** Which functions and operators the vector path has: their {@code VectorOperators} field, or null. */
+final class VectorCode {
+
+    static final String FV = "jdk/incubator/vector/FloatVector";
+    static final String FV_DESC = "L" + FV + ";";
+    static final String OPS = "jdk/incubator/vector/VectorOperators";
+
+    private VectorCode() {}
+
+    static String unary(Expr.Fn fn) {
+        return switch (fn) {
+            case NEG -> "NEG";
+            case EXP -> "EXP";
+            case LOG -> "LOG";
+            case SQRT -> "SQRT";
+            case TANH -> "TANH";
+            case ABS -> "ABS";
+            default -> null;
+        };
+    }
+
+    static String binary(Expr.Op op) {
+        return switch (op) {
+            case ADD -> "ADD";
+            case SUB -> "SUB";
+            case MUL -> "MUL";
+            case DIV -> "DIV";
+            case MIN -> "MIN";
+            case MAX -> "MAX";
+            case POW -> "POW";
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,182 @@
+package einc.codegen.jvm;
+
+import einc.ir.Cascade;
+import einc.ir.Expr;
+import einc.ir.IndexExpr;
+import einc.ir.ReduceOp;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static einc.codegen.jvm.Ir.*;
+
+/** The cascades the backend tests run: the attention variants of the literature and a few odd shapes. */
+final class Cascades {
+
+    private Cascades() {}
+
+    static Map<String, Cascade> all() {
+        Map<String, Cascade> m = new LinkedHashMap<>();
+        m.put("attention", attention());
+        m.put("causal", causal());
+        m.put("deferred", deferred());
+        m.put("onepass", onePass(16));
+        m.put("softcap", softcap());
+        m.put("alibi", alibi());
+        m.put("gqa", gqa());
+        m.put("window", window());
+        m.put("linear", linear());
+        m.put("prefix", prefix());
+        m.put("unsliced", unsliced());
+        m.put("shifted", shifted());
+        return m;
+    }
+
+    static Expr scaled(Expr x) {
+        return mul(paramRef("scale"), x);
+    }
+
+    private static Ir attentionHead(String name) {
+        return cascade(name).batch("b", "h")
+                .input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("AV", "p", "f")
+                .param("scale", div(k(1), fn(Expr.Fn.SQRT, extent("e"))));
+    }
+
+    private static Ir softmaxTail(Ir ir, String scores) {
+        return ir.let(a("GM", "p"), a(scores, "m", "p"), ReduceOp.MAX)
+                .let(a("SN", "m", "p"), exp(sub(a(scores, "m", "p"), a("GM", "p"))))
+                .let(a("SD", "p"), a("SN", "m", "p"))
+                .let(a("A", "m", "p"), div(a("SN", "m", "p"), a("SD", "p")))
+                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", "m", "f")));
+    }
+
+    /** FuseMax Cascade 4 (LANGUAGE.md §1). */
+    static Cascade attention() {
+        return softmaxTail(attentionHead("attention")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e"))), "QK").build();
+    }
+
+    static Cascade causal() {
+        return softmaxTail(attentionHead("causal")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, le(idx("m"), idx("p"))), "QK").build();
+    }
+
+    /** Deferred normalization: the weighted sum before the division. */
+    static Cascade deferred() {
+        return attentionHead("deferred")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, le(idx("m"), idx("p")))
+                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
+                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
+                .let(a("SD", "p"), a("SN", "m", "p"))
+                .let(a("SNV", "p", "f"), mul(a("SN", "m", "p"), a("V", "m", "f")))
+                .let(a("AV", "p", "f"), div(a("SNV", "p", "f"), a("SD", "p")))
+                .build();
+    }
+
+    /** FuseMax Cascade 5 (LANGUAGE.md §7). */
+    static Cascade onePass(int tile) {
+        return cascade("attention_1pass").batch("b", "h")
+                .input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("AV", "p", "f")
+                .split("m", "m1", "m0", tile)
+                .init(a("RM", "m1", "p"), k(Double.NEGATIVE_INFINITY))
+                .init(a("RD", "m1", "p"), k(0))
+                .init(a("RNV", "m1", "p", "f"), k(0))
+                .let(a("BQK", "m1", "m0", "p"), mul(a("Q", "p", "e"), a("K", "m1*M0+m0", "e")))
+                .let(a("LM", "m1", "p"), a("BQK", "m1", "m0", "p"), ReduceOp.MAX)
+                .let(a("RM", "m1+1", "p"), max(a("RM", "m1", "p"), a("LM", "m1", "p")))
+                .let(a("SLN", "m1", "m0", "p"), exp(sub(a("BQK", "m1", "m0", "p"), a("RM", "m1+1", "p"))))
+                .let(a("SLD", "m1", "p"), a("SLN", "m1", "m0", "p"))
+                .let(a("SLNV", "m1", "p", "f"), mul(a("SLN", "m1", "m0", "p"), a("V", "m1*M0+m0", "f")))
+                .let(a("PRM", "m1", "p"), exp(sub(a("RM", "m1", "p"), a("RM", "m1+1", "p"))))
+                .let(a("RD", "m1+1", "p"), add(a("SLD", "m1", "p"), mul(a("RD", "m1", "p"), a("PRM", "m1", "p"))))
+                .let(a("RNV", "m1+1", "p", "f"), add(a("SLNV", "m1", "p", "f"), mul(a("RNV", "m1", "p", "f"), a("PRM", "m1", "p"))))
+                .let(a("AV", "p", "f"), div(a("RNV", "M1", "p", "f"), a("RD", "M1", "p")))
+                .build();
+    }
+
+    /** Gemma-style tanh soft-capping of the scores. */
+    static Cascade softcap() {
+        return softmaxTail(attentionHead("softcap")
+                .param("cap", k(5))
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")))
+                .let(a("S", "m", "p"), mul(paramRef("cap"), fn(Expr.Fn.TANH, div(a("QK", "m", "p"), paramRef("cap"))))), "S").build();
+    }
+
+    /** ALiBi: a per-head linear bias on the distance, causal. */
+    static Cascade alibi() {
+        return softmaxTail(attentionHead("alibi")
+                .input("slope", "h")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, le(idx("m"), idx("p")))
+                .let(a("S", "m", "p"), sub(a("QK", "m", "p"), mul(a("slope", "h"), fn(Expr.Fn.ABS, sub(idx("p"), idx("m")))))), "S").build();
+    }
+
+    /** Grouped-query attention: heads share K and V by groups. */
+    static Cascade gqa() {
+        IndexExpr group = new IndexExpr.IBin(IndexExpr.IOp.DIV, ix("h"),
+                new IndexExpr.IBin(IndexExpr.IOp.DIV, ix("H"), ix("G")));
+        return cascade("gqa").batch("b", "h")
+                .input("Q", "p", "e").input("K", "b", "g", "m", "e").input("V", "b", "g", "m", "f").output("AV", "p", "f")
+                .param("scale", div(k(1), fn(Expr.Fn.SQRT, extent("e"))))
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", ix("b"), group, ix("m"), ix("e"))))
+                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
+                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
+                .let(a("SD", "p"), a("SN", "m", "p"))
+                .let(a("A", "m", "p"), div(a("SN", "m", "p"), a("SD", "p")))
+                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", ix("b"), group, ix("m"), ix("f"))))
+                .build();
+    }
+
+    /** Sliding-window causal attention: each query sees the last few keys. */
+    static Cascade window() {
+        Expr cond = bin(Expr.Op.AND, le(idx("m"), idx("p")), bin(Expr.Op.LT, sub(idx("p"), idx("m")), k(3)));
+        return softmaxTail(attentionHead("window")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, cond), "QK").build();
+    }
+
+    /** Linear attention with an elu + 1 feature map, associated right to left. */
+    static Cascade linear() {
+        Expr phiK = add(fn(Expr.Fn.ELU, a("K", "m", "e")), k(1));
+        Expr phiQ = add(fn(Expr.Fn.ELU, a("Q", "p", "e")), k(1));
+        return cascade("linear").batch("b", "h")
+                .input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("O", "p", "f")
+                .let(a("KV", "e", "f"), mul(phiK, a("V", "m", "f")))
+                .let(a("Z", "e"), phiK)
+                .let(a("N", "p", "f"), mul(phiQ, a("KV", "e", "f")))
+                .let(a("D", "p"), mul(phiQ, a("Z", "e")))
+                .let(a("O", "p", "f"), div(a("N", "p", "f"), a("D", "p")))
+                .build();
+    }
+
+    /** A recurrence without split: a running sum, read back shifted. */
+    static Cascade prefix() {
+        return cascade("prefix")
+                .input("X", "i").output("Y", "i")
+                .init(a("C", "i"), k(0))
+                .let(a("C", "i+1"), add(a("C", "i"), a("X", "i")))
+                .let(a("Y", "i"), a("C", "i+1"))
+                .build();
+    }
+
+    /** A reduction over a batch rank: cannot slice, runs as one loop nest. */
+    static Cascade unsliced() {
+        return cascade("unsliced").batch("b", "h")
+                .input("X", "i").output("Y", "i")
+                .let(a("G", "h"), fn(Expr.Fn.EXP, a("X", "b", "h", "i")), ReduceOp.MAX)
+                .let(a("Y", "i"), select(bin(Expr.Op.GT, a("X", "i"), k(0)), div(a("X", "i"), a("G", "h")), k(-1)))
+                .build();
+    }
+
+    /** Out-of-range reads and where-clauses whose targets stay partly absent. */
+    static Cascade shifted() {
+        return cascade("shifted")
+                .input("X", "i", "j").output("Y", "i", "j").output("Z", "i")
+                .let(a("D", "i", "j"), sub(a("X", "i", "j"), a("X", "i-1", "j")))
+                .let(a("Y", "i", "j"), mul(a("D", "i", "j"), k(2)), ReduceOp.SUM, bin(Expr.Op.NE, idx("i"), idx("j")))
+                .let(a("Z", "i"), a("D", "i", "j"), ReduceOp.MIN, bin(Expr.Op.GT, a("X", "i", "j"), k(-0.5)))
+                .build();
+    }
+
+    static Expr select(Expr c, Expr x, Expr y) {
+        return new Expr.Select(c, x, y);
+    }
+}

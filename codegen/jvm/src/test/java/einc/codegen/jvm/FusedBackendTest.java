@@ -1,0 +1,55 @@
+package einc.codegen.jvm;
+
+import einc.ir.Cascade;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The fused attention kernel: which cascades it takes, and that it agrees with the interpreter. */
+class FusedBackendTest {
+
+    static final Set<String> FUSED = Set.of("attention", "causal", "deferred", "softcap", "alibi", "gqa", "window");
+
+    @Test
+    void recognizesExactlyTheSoftmaxAttentionCascades() {
+        for (Map.Entry<String, Cascade> e : Cascades.all().entrySet()) {
+            JvmKernel k = JvmBackend.compile(e.getValue());
+            if (FUSED.contains(e.getKey())) assertNotNull(k.fusedClass(), e.getKey() + ": " + k.fusedNote());
+            else assertNull(k.fusedClass(), e.getKey() + " should not be fused");
+        }
+    }
+
+    static List<Map<String, Long>> shapes(String name) {
+        List<Map<String, Long>> out = new ArrayList<>(GenericBackendTest.shapes(name));
+        if (!name.equals("gqa")) {
+            out.add(Map.of("b", 1L, "h", 2L, "p", 70L, "m", 133L, "e", 32L, "f", 64L));
+            out.add(Map.of("b", 2L, "h", 1L, "p", 129L, "m", 129L, "e", 64L, "f", 80L));
+        }
+        return out;
+    }
+
+    @TestFactory
+    List<DynamicTest> fusedKernelsAgreeWithTheInterpreter() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : FUSED) {
+            Cascade c = Cascades.all().get(name);
+            JvmKernel k = JvmBackend.compile(c);
+            tests.add(DynamicTest.dynamicTest(name + " fused passes CheckClassAdapter", () -> assertEquals("", Bytecode.check(k.fusedClass()))));
+            long seed = 7;
+            for (Map<String, Long> s : shapes(name)) {
+                long sd = seed++;
+                tests.add(DynamicTest.dynamicTest(name + " fused " + s, () -> Check.againstInterpreter(c, k.loadFused(), s, sd, 1e-5)));
+            }
+        }
+        return tests;
+    }
+}
