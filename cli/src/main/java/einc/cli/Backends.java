@@ -32,6 +32,9 @@ final class Backends {
         ALL.put("reference", (plan, x, in, params) -> Interpreter.run(plan.optimized(), x, in, params));
         ALL.put("jvm", JvmRunner::run);
         ALL.put("llvm", (plan, x, in, params) -> LlvmRunner.run(plan.optimized(), x, in, params));
+        // the fused CUDA kernel recognizes the cascade as written (multi-pass); anything else runs optimized
+        ALL.put("cuda", (plan, x, in, params) -> einc.codegen.cuda.CudaBackend.run(
+                einc.codegen.cuda.AttentionRecognizer.recognize(plan.written()).pattern().isPresent() ? plan.written() : plan.optimized(), x, in, params));
     }
 
     private Backends() {}

@@ -32,32 +32,38 @@ import picocli.CommandLine.Spec;
 final class CompileCommand implements Callable<Integer> {
 
     /** What {@code --emit} may ask of each target. */
-    private static final Map<String, List<String>> EMITS = Map.of("jvm", List.of("bytecode"), "llvm", List.of("llvm", "llvm-raw"));
+    private static final Map<String, List<String>> EMITS = Map.of("jvm", List.of("bytecode"), "llvm", List.of("llvm", "llvm-raw"), "cuda", List.of("cu"));
 
     @Parameters(paramLabel = "FILE", description = "The .ein file.")
     Path file;
 
-    @Option(names = "--target", paramLabel = "TARGET", description = "What to generate: jvm or llvm. Default: the target of --emit, else jvm.")
+    @Option(names = "--target", paramLabel = "TARGET", description = "What to generate: jvm, llvm or cuda. Default: the target of --emit, else jvm.")
     String target;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the kernels.")
     Path output;
 
     @Option(names = "--emit", paramLabel = "WHAT",
-            description = "Print instead of writing: bytecode (jvm: the generated classes, as ASM's Textifier prints them), llvm (the IR after O3) or llvm-raw (as generated).")
+            description = "Print instead of writing: bytecode (jvm: the generated classes, as ASM's Textifier prints them), llvm (the IR after O3), llvm-raw (as generated) or cu (the CUDA source).")
     String emit;
 
     @Option(names = "--cascade", paramLabel = "NAME", description = "Only this cascade of the file.")
     String cascadeName;
 
+    @Option(names = "--arch", paramLabel = "SM", defaultValue = "sm_90", description = "cuda: the GPU architecture for nvcc. Default: ${DEFAULT-VALUE}.")
+    String arch;
+
+    @Option(names = "--no-fuse", description = "cuda: one kernel per statement, even for attention-shaped cascades.")
+    boolean noFuse;
+
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        if (target == null) target = emit != null && emit.startsWith("llvm") ? "llvm" : "jvm";
+    public Integer call() throws java.io.IOException, InterruptedException {
+        if (target == null) target = emit != null && emit.startsWith("llvm") ? "llvm" : "cu".equals(emit) ? "cuda" : "jvm";
         List<String> emits = EMITS.get(target);
-        if (emits == null) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are jvm and llvm");
+        if (emits == null) throw EincException.plain(Code.BAD_ARGUMENT, "unknown target '" + target + "'; the targets are jvm, llvm and cuda");
         if (emit != null && !emits.contains(emit))
             throw EincException.plain(Code.BAD_ARGUMENT, "--emit '" + emit + "' does not fit --target " + target + "; it can be " + String.join(" or ", emits));
         if (emit == null && output == null)
@@ -65,6 +71,14 @@ final class CompileCommand implements Callable<Integer> {
         String text = Sources.read(file).text();
         List<Cascade> cascades = Sources.compile(file);
         PrintWriter out = spec.commandLine().getOut();
+        if (target.equals("cuda")) {
+            List<Cascade> chosen = cascades.stream().filter(c -> cascadeName == null || c.name().equals(cascadeName)).toList();
+            if (chosen.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
+            if (emit != null) CudaCompile.emit(chosen, !noFuse, out);
+            else CudaCompile.write(chosen, cascades.size() > 1, output, !noFuse, arch, out);
+            out.flush();
+            return Main.OK;
+        }
         boolean any = false;
         for (Cascade c : cascades) {
             if (cascadeName != null && !c.name().equals(cascadeName)) continue;

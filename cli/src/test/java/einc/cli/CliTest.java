@@ -230,7 +230,7 @@ class CliTest {
         assertTrue(unknownIndex.err().contains("'z'") && unknownIndex.err().contains("p, k"), unknownIndex.err());
         Result backend = einc("run", f.toString(), "--backend", "gpu");
         assertEquals(1, backend.status());
-        assertEquals("einc: error: unknown backend 'gpu'; the backends are reference, jvm, llvm [bad-argument]\n", backend.err());
+        assertEquals("einc: error: unknown backend 'gpu'; the backends are reference, jvm, llvm, cuda [bad-argument]\n", backend.err());
         Result param = einc("run", f.toString(), "--param", "alpha=fast");
         assertEquals(1, param.status());
         assertTrue(param.err().contains("'fast' is not a number"), param.err());

@@ -1,0 +1,48 @@
+package einc.codegen.cuda;
+
+import einc.ir.Expr;
+import java.util.List;
+
+/**
+ * A softmax-attention-shaped cascade, read off its statements by {@link AttentionRecognizer}:
+ * {@code O[p, f] = sum_m w(p, m) V[m, f] / (normalized ? sum_m w(p, m) : 1)} over the points where
+ * {@code mask} holds, with {@code w = exp(score - max_m score)} for softmax and {@code w = score}
+ * otherwise. Expressions use the canonical indices {@link #P} and {@link #M} (and the batch ranks),
+ * and the raw dot product {@code sum_e Q[p, e] K[m, e]} as the access {@link #QK}. Free of CUDA, so
+ * the shared optimizer can take it over.
+ */
+public record AttentionPattern(
+        Expr.Access q,
+        Expr.Access k,
+        Expr.Access v,
+        Expr.Access out,
+        Expr score,
+        Expr mask,
+        List<Expr> maskAtoms,
+        Normalization normalization) {
+
+    /** The canonical query index. */
+    public static final String P = "$p";
+    /** The canonical key index. */
+    public static final String M = "$m";
+    /** The canonical head-dimension index of Q and K. */
+    public static final String E = "$e";
+    /** The canonical value-dimension index. */
+    public static final String F = "$f";
+    /** The raw dot product {@code sum_e Q[p, e] K[m, e]}. */
+    public static final String QK = "$qk";
+
+    /** How the weights are normalized over the keys. */
+    public enum Normalization {
+        /** {@code exp(score - max) / sum exp(score - max)}: an online softmax. */
+        SOFTMAX,
+        /** {@code score / sum score} (l1 normalization of a positive weight). */
+        SUM,
+        /** The weights as they are. */
+        NONE
+    }
+
+    public AttentionPattern {
+        maskAtoms = List.copyOf(maskAtoms);
+    }
+}
