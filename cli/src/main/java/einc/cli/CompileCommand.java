@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,6 +54,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--arch", paramLabel = "SM", defaultValue = "sm_90", description = "cuda: the GPU architecture for nvcc. Default: ${DEFAULT-VALUE}.")
     String arch;
 
+    @Mixin
+    OptimizeOptions optimize;
+
     @Option(names = "--no-fuse", description = "cuda: one kernel per statement, even for attention-shaped cascades.")
     boolean noFuse;
 
@@ -83,12 +87,16 @@ final class CompileCommand implements Callable<Integer> {
         for (Cascade c : cascades) {
             if (cascadeName != null && !c.name().equals(cascadeName)) continue;
             any = true;
+            Backends.Plan plan = optimize.plan(c);
             if (target.equals("llvm")) {
-                if (emit != null) out.print(LlvmRunner.emit(c, emit.equals("llvm")));
-                else out.println(LlvmRunner.compile(c, cascades.size() == 1 ? output : output.resolve(c.name())));
+                Cascade p = plan.optimized();
+                if (emit != null) out.print(LlvmRunner.emit(p, emit.equals("llvm")));
+                else out.println(LlvmRunner.compile(p, cascades.size() == 1 ? output : output.resolve(c.name())));
                 continue;
             }
+            // As for run: the fused kernel takes the cascade as written, the generic one the plan.
             JvmKernel k = JvmBackend.compile(c);
+            if (k.fusedClass() == null && plan.optimized() != c) k = JvmBackend.compile(plan.optimized());
             if (emit != null) {
                 out.print(k.text());
             } else {

@@ -2,6 +2,7 @@ package einc.codegen.jvm;
 
 import einc.frontend.Frontend;
 import einc.ir.Cascade;
+import einc.optimizer.Pipeline;
 import einc.ir.IndexDef;
 import einc.ir.Source;
 import org.junit.jupiter.api.DynamicTest;
@@ -19,7 +20,10 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** Every example in {@code examples/}, parsed by the frontend, on both code paths and regular and ragged shapes. */
+/**
+ * Every example in {@code examples/}, parsed by the frontend, on both code paths (the generic one
+ * also on the optimized plan) and regular and ragged shapes.
+ */
 class ExamplesTest {
 
     static final List<Map<String, Long>> SHAPES = List.of(
@@ -49,6 +53,8 @@ class ExamplesTest {
         for (Path file : files) {
             for (Cascade c : Frontend.compile(new Source(file.toString(), Files.readString(file)))) {
                 JvmKernel k = JvmBackend.compile(c);
+                // einc run hands the generic path the optimized plan: compile that too, against the cascade as written.
+                JvmKernel optimized = JvmBackend.compile(Pipeline.run(c, Pipeline.Options.defaults()).optimized());
                 String name = file.getFileName() + " " + c.name();
                 tests.add(DynamicTest.dynamicTest(name + " passes CheckClassAdapter", () -> {
                     assertEquals("", Bytecode.check(k.genericClass()));
@@ -59,6 +65,7 @@ class ExamplesTest {
                     Map<String, Long> x = extents(c, shape);
                     long sd = seed++;
                     tests.add(DynamicTest.dynamicTest(name + " generic " + x, () -> Check.againstInterpreter(c, k.loadGeneric(), x, sd, 1e-5)));
+                    tests.add(DynamicTest.dynamicTest(name + " optimized, generic " + x, () -> Check.againstInterpreter(c, optimized.loadGeneric(), x, sd, 1e-5)));
                     if (k.fusedClass() != null)
                         tests.add(DynamicTest.dynamicTest(name + " fused " + x, () -> Check.againstInterpreter(c, k.loadFused(), x, sd, 1e-5)));
                 }

@@ -1,6 +1,7 @@
 package einc.codegen.llvm;
 
 import einc.ir.Cascade;
+import einc.optimizer.Pipeline;
 import einc.ir.Dense;
 import einc.runtime.ElementType;
 import einc.runtime.NativeKernel;
@@ -21,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every cascade of every example file, JIT-compiled by the LLVM backend, against the reference
+ * Every cascade of every example file, as written and as the optimizer rewrites it,
+ * JIT-compiled by the LLVM backend, against the reference
  * interpreter on fresh random inputs of several shapes (ragged ones included), with two threads;
  * outputs are poisoned with NaN first so that an entry the kernel forgot to write fails.
  */
@@ -36,15 +38,18 @@ class ExamplesAgreeTest {
         for (Path f : Examples.files())
             for (Cascade c : Examples.compile(f))
                 for (int s = 0; s < Examples.SHAPES.size(); s++)
-                    out.add(Arguments.of(root.relativize(f).toString(), c.name(), s));
+                    for (boolean optimized : new boolean[] {false, true})
+                        out.add(Arguments.of(root.relativize(f).toString(), c.name(), s, optimized));
         return out;
     }
 
-    @ParameterizedTest(name = "{0} {1} shape {2}")
+    @ParameterizedTest(name = "{0} {1} shape {2} optimized {3}")
     @MethodSource("cases")
-    void agreesWithInterpreter(String file, String cascade, int shapeIndex) {
+    void agreesWithInterpreter(String file, String cascade, int shapeIndex, boolean optimized) {
         Cascade c = Examples.compile(Examples.root().resolve(file)).stream().filter(x -> x.name().equals(cascade)).findFirst().orElseThrow();
-        NativeKernel k = KERNELS.computeIfAbsent(file + "#" + cascade, key -> LlvmBackend.jit(c));
+        // einc run hands the backend the optimized plan: compile that too, against the cascade as written.
+        NativeKernel k = KERNELS.computeIfAbsent(file + "#" + cascade + "#" + optimized,
+                key -> LlvmBackend.jit(optimized ? Pipeline.run(c, Pipeline.Options.defaults()).optimized() : c));
         Map<String, int[]> shapes = Examples.inputShapes(c, Examples.SHAPES.get(shapeIndex));
         Map<String, Dense> inputs = Examples.inputs(shapes, 31L * shapeIndex + file.hashCode());
         Map<String, Dense> want = Examples.reference(c, inputs, shapes);
