@@ -248,4 +248,21 @@ class CascadeBuilderTest {
                 """);
         assertEquals(Expr.Op.MAX, ((Expr.Binary) def(c, "Y").body()).op());
     }
+
+    @Test
+    void aLineInsideParenthesesMayStartWithAnOperatorOrAClosingBracket() {
+        Cascade c = one("""
+                cascade l {
+                  input A[i], B[i]
+                  output Y[i]
+                  Y[i] = max(A[i]
+                             - B[i]
+                             , 0
+                  )
+                }
+                """);
+        Expr.Binary max = (Expr.Binary) def(c, "Y").body();
+        assertEquals(Expr.Op.MAX, max.op());
+        assertEquals(Expr.Op.SUB, ((Expr.Binary) max.a()).op());
+    }
 }
