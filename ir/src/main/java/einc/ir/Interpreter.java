@@ -2,9 +2,11 @@ package einc.ir;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The float64 reference interpreter: the meaning of a cascade (LANGUAGE.md §8) and the oracle of
@@ -34,11 +36,18 @@ public final class Interpreter {
                 errors.add(Diagnostic.error(null, Code.UNKNOWN_PARAM, c.name(), name)
                         .withHint(c.params().isEmpty() ? "it has no parameters"
                                 : "its parameters are " + String.join(", ", c.params().stream().map(Param::name).toList())));
+        Set<String> unknown = new HashSet<>(); // parameters without a value, given or default
+        for (Param p : c.params())
+            if (!given.containsKey(p.name()) && p.defaultValue() == null) unknown.add(p.name());
         Map<String, Double> out = new LinkedHashMap<>();
         for (Param p : c.params()) {
             if (given.containsKey(p.name())) {
                 out.put(p.name(), given.get(p.name()));
             } else if (p.defaultValue() != null) {
+                if (readsAny(p.defaultValue(), unknown)) { // a parameter it reads has no value: reported
+                    unknown.add(p.name());
+                    continue;
+                }
                 Compiler k = new Compiler(c, x, out, Map.of());
                 k.begin(List.of(), -1);
                 Row r = k.value(p.defaultValue());
@@ -54,6 +63,15 @@ public final class Interpreter {
         }
         if (!errors.isEmpty()) throw new EincException(errors);
         return out;
+    }
+
+    /** Whether {@code e} reads a parameter in {@code names}. */
+    private static boolean readsAny(Expr e, Set<String> names) {
+        boolean[] reads = {false};
+        Exprs.forEach(e, sub -> {
+            if (sub instanceof Expr.ParamRef(String n) && names.contains(n)) reads[0] = true;
+        });
+        return reads[0];
     }
 
     /**

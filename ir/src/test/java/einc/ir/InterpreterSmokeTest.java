@@ -102,4 +102,21 @@ class InterpreterSmokeTest {
         String msg = e.diagnostics().getFirst().message();
         assertTrue(msg.contains("'k'") && msg.contains("4") && msg.contains("5") && msg.contains("A") && msg.contains("B"), msg);
     }
+
+    /** param a; param g = 2 / a; param h = g + 1: a missing is reported, not a crash evaluating g or h. */
+    @Test
+    void aMissingParameterIsReportedEvenWhenADefaultReadsIt() {
+        Einsum y = new Einsum(at("Y", "p"), new Binary(Op.MUL, new Expr.ParamRef("h"), at("X", "p")), null, null, false, S);
+        List<Param> params = List.of(new Param("a", null, S),
+                new Param("g", new Binary(Op.DIV, new Expr.Const(2), new Expr.ParamRef("a")), S),
+                new Param("h", new Binary(Op.ADD, new Expr.ParamRef("g"), new Expr.Const(1)), S));
+        Cascade c = new Cascade("t", List.of(), List.of(decl("X", TensorDecl.Role.INPUT, "p")),
+                List.of(decl("Y", TensorDecl.Role.OUTPUT, "p")), List.of(), params, List.of(), List.of(bound("p")), List.of(y), S);
+        Extents ext = Extents.bind(c, Map.of("X", new int[] {2}), Map.of());
+        EincException e = assertThrows(EincException.class, () -> Interpreter.params(c, ext, Map.of()));
+        assertEquals(List.of(Code.MISSING_PARAM), e.diagnostics().stream().map(Diagnostic::code).toList());
+        EincException typo = assertThrows(EincException.class, () -> Interpreter.params(c, ext, Map.of("aa", 1.0)));
+        assertEquals(List.of(Code.UNKNOWN_PARAM, Code.MISSING_PARAM), typo.diagnostics().stream().map(Diagnostic::code).toList());
+        assertEquals(Map.of("a", 4.0, "g", 0.5, "h", 1.5), Interpreter.params(c, ext, Map.of("a", 4.0)));
+    }
 }
