@@ -95,6 +95,8 @@ public final class Extents {
         /** Class representative -> the index name the source used. */
         private final Map<String, String> classIndex = new LinkedHashMap<>();
         private final List<Diagnostic> errors = new ArrayList<>();
+        /** Split part -> the value --shape gave it, which must agree with the split. */
+        private final Map<String, Long> explicitParts = new LinkedHashMap<>();
 
         Binder(Cascade c) {
             this.c = c;
@@ -150,7 +152,10 @@ public final class Extents {
         void give(String index, long value, String source, Span span) {
             String r = rep(index);
             IndexDef d = defs.get(r);
-            if (d != null && !(d.rule() instanceof IndexDef.Bound)) return; // split parts are checked in finish()
+            if (d != null && !(d.rule() instanceof IndexDef.Bound)) { // split parts are checked in finish()
+                explicitParts.put(r, value);
+                return;
+            }
             Long old = classValue.get(r);
             if (old == null) {
                 classValue.put(r, value);
@@ -202,9 +207,22 @@ public final class Extents {
                             errors.add(Diagnostic.error(t.span(), Code.EXTENT_CONFLICT, ix, e.getValue()[i], t.name(), want, "the split of '" + ix + "'"));
                     }
                 }
+                explicitParts.forEach((ix, given) -> {
+                    if (given.longValue() != out.get(ix))
+                        errors.add(Diagnostic.error(null, Code.EXTENT_CONFLICT, ix, given, "--shape", out.get(ix), "the split of '" + parent(ix) + "'"));
+                });
             }
             if (!errors.isEmpty()) throw new EincException(errors);
             return new Extents(out);
+        }
+
+        /** The index that split part {@code ix} partitions. */
+        private String parent(String ix) {
+            return switch (defs.get(ix).rule()) {
+                case IndexDef.SplitInner(String parent, IndexExpr tile) -> parent;
+                case IndexDef.SplitOuter(String parent, IndexExpr tile) -> parent;
+                case IndexDef.Bound b -> ix;
+            };
         }
 
         private Long value(IndexDef d, Map<String, Long> known) {

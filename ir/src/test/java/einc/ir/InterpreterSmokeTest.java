@@ -119,4 +119,24 @@ class InterpreterSmokeTest {
         assertEquals(List.of(Code.UNKNOWN_PARAM, Code.MISSING_PARAM), typo.diagnostics().stream().map(Diagnostic::code).toList());
         assertEquals(Map.of("a", 4.0, "g", 0.5, "h", 1.5), Interpreter.params(c, ext, Map.of("a", 4.0)));
     }
+
+    /** split k = (k1, k0) by 4 with K = 10: --shape k0=3 or k1=2 contradicts the split and is an error; k1=3 agrees. */
+    @Test
+    void explicitExtentsOfSplitPartsMustAgreeWithTheSplit() {
+        Einsum y = new Einsum(at("Y", "k1"), new Access("X", List.of(new IndexExpr.IBin(IndexExpr.IOp.ADD,
+                new IndexExpr.IBin(IndexExpr.IOp.MUL, new Idx("k1"), new IndexExpr.Ext("k0")), new Idx("k0")))),
+                new Reduction(ReduceOp.SUM, List.of("k0")), null, false, S);
+        Cascade c = new Cascade("t", List.of(), List.of(decl("X", TensorDecl.Role.INPUT, "k")),
+                List.of(decl("Y", TensorDecl.Role.OUTPUT, "k1")), List.of(), List.of(),
+                List.of(new Split("k", "k1", "k0", new IndexExpr.Lit(4), S)),
+                List.of(bound("k"), new IndexDef("k1", new IndexDef.SplitOuter("k", new IndexExpr.Lit(4)), S),
+                        new IndexDef("k0", new IndexDef.SplitInner("k", new IndexExpr.Lit(4)), S)), List.of(y), S);
+        for (String part : List.of("k0", "k1")) {
+            EincException e = assertThrows(EincException.class,
+                    () -> Extents.bind(c, Map.of("X", new int[] {10}), Map.of(part, 2L)));
+            assertEquals(Code.EXTENT_CONFLICT, e.diagnostics().getFirst().code());
+            assertTrue(e.diagnostics().getFirst().message().contains("the split of 'k'"), e.diagnostics().getFirst().message());
+        }
+        assertEquals(3, Extents.bind(c, Map.of("X", new int[] {10}), Map.of("k1", 3L)).of("k1"));
+    }
 }
