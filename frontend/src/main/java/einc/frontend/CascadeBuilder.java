@@ -587,7 +587,17 @@ final class CascadeBuilder {
         Einsum plain = new Einsum(target, bodyExpr, null, where, init, at);
         Set<String> space = new LinkedHashSet<>(plain.space());
         if (init && t != null && t.ranks != null) {
-            for (Rank r : t.ranks) if (r.iterative()) space.remove(r.index());
+            for (Rank r : t.ranks) {
+                if (!r.iterative()) continue;
+                space.remove(r.index());
+                Set<String> read = new LinkedHashSet<>(Exprs.indices(bodyExpr));
+                if (where != null) read.addAll(Exprs.indices(where));
+                if (read.contains(r.index()) && record) {
+                    error(condCtx != null && !Exprs.indices(bodyExpr).contains(r.index()) ? spans.of(condCtx) : spans.of(bodyCtx), Code.BAD_INIT,
+                            "an init cannot read its iterative index '" + r.index() + "': it writes entry 0 only")
+                            .hint("read entry 0 with the literal, e.g. X[0, ...], or compute the value in a statement before the recurrence");
+                }
+            }
         }
         List<String> reduced = new ArrayList<>(space);
         reduced.removeAll(plain.targetIndices());
