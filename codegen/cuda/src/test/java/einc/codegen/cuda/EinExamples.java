@@ -22,7 +22,9 @@ final class EinExamples {
             if (!Files.isDirectory(dir)) continue;
             List<Path> files;
             try (Stream<Path> s = Files.walk(dir)) {
-                files = s.filter(p -> p.toString().endsWith(".ein")).sorted().toList();
+                files = s.filter(p -> p.toString().endsWith(".ein"))
+                        .filter(p -> !dir.relativize(p).startsWith("src") && !dir.relativize(p).startsWith("target")) // test data, not examples
+                        .sorted().toList();
             }
             for (Path f : files) {
                 String stem = f.getFileName().toString().replace(".ein", "");

@@ -38,7 +38,9 @@ final class Examples {
     /** Every {@code .ein} file under {@code examples/}, sorted. */
     static List<Path> files() {
         try (Stream<Path> walk = Files.walk(root())) {
-            return walk.filter(f -> f.toString().endsWith(".ein")).sorted().toList();
+            return walk.filter(f -> f.toString().endsWith(".ein"))
+                    .filter(f -> !root().relativize(f).startsWith("src") && !root().relativize(f).startsWith("target")) // test data, not examples
+                    .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
