@@ -1,9 +1,13 @@
 package einc.codegen.cuda;
 
 import einc.ir.Cascade;
+import einc.ir.Code;
 import einc.ir.DType;
+import einc.ir.Diagnostic;
+import einc.ir.EincException;
 import einc.ir.Extents;
 import einc.ir.IndexDef;
+import einc.ir.IndexExpr;
 import einc.ir.Rank;
 import einc.ir.TensorDecl;
 import einc.runtime.cuda.CudaPlan;
@@ -129,9 +133,20 @@ final class Layout {
                     }
                 yield ExtentRule.given(d.name());
             }
-            case IndexDef.SplitOuter(String parent, var tile) -> ExtentRule.splitOuter(d.name(), parent, Extents.evalConstant(tile, Map.of()));
-            case IndexDef.SplitInner(String parent, var tile) -> ExtentRule.splitInner(d.name(), Extents.evalConstant(tile, Map.of()));
+            case IndexDef.SplitOuter(String parent, var tile) -> ExtentRule.splitOuter(d.name(), parent, literalTile(d, tile));
+            case IndexDef.SplitInner(String parent, var tile) -> ExtentRule.splitInner(d.name(), literalTile(d, tile));
         };
+    }
+
+    /** The tile of a split, which the generated code fixes; a tile computed from extents is not supported yet. */
+    private static long literalTile(IndexDef d, IndexExpr tile) {
+        try {
+            return Extents.evalConstant(tile, Map.of());
+        } catch (IllegalStateException needsExtents) {
+            throw new EincException(Diagnostic.error(d.span(), Code.UNSUPPORTED,
+                    "the cuda backend needs an integer literal as split tile, but '" + d.name() + "' is split by an expression of extents")
+                    .withHint("write the tile as a number (split m = (m1, m0) by 64), or run on another backend"));
+        }
     }
 
     private static boolean sameClass(Cascade c, String index, String rep) {
