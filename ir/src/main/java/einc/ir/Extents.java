@@ -62,17 +62,25 @@ public final class Extents {
 
     /** Evaluates a constant index expression (no index variables) under known extents. */
     public static long evalConstant(IndexExpr e, Map<String, Long> extents) {
+        return evalConstant(e, ix -> {
+            Long v = extents.get(ix);
+            if (v == null) throw new IllegalStateException("extent of '" + ix + "' not known yet");
+            return v;
+        });
+    }
+
+    /**
+     * Evaluates a constant index expression (no index variables), asking {@code extentOf} for the
+     * extents it names; floor division and modulo by 0 give 0, as everywhere in einc.
+     */
+    public static long evalConstant(IndexExpr e, java.util.function.ToLongFunction<String> extentOf) {
         return switch (e) {
             case IndexExpr.Lit(long v) -> v;
-            case IndexExpr.Ext(String ix) -> {
-                Long v = extents.get(ix);
-                if (v == null) throw new IllegalStateException("extent of '" + ix + "' not known yet");
-                yield v;
-            }
+            case IndexExpr.Ext(String ix) -> extentOf.applyAsLong(ix);
             case IndexExpr.Idx(String n) -> throw new IllegalArgumentException("index '" + n + "' in a constant expression");
-            case IndexExpr.INeg(IndexExpr a) -> -evalConstant(a, extents);
+            case IndexExpr.INeg(IndexExpr a) -> -evalConstant(a, extentOf);
             case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) -> {
-                long x = evalConstant(a, extents), y = evalConstant(b, extents);
+                long x = evalConstant(a, extentOf), y = evalConstant(b, extentOf);
                 yield switch (op) {
                     case ADD -> x + y;
                     case SUB -> x - y;

@@ -3,6 +3,7 @@ package einc.optimizer;
 import einc.ir.Cascade;
 import einc.ir.Code;
 import einc.ir.EincException;
+import einc.ir.Extents;
 import einc.ir.IndexDef;
 import einc.ir.IndexExpr;
 
@@ -88,23 +89,8 @@ public final class ExtentTable {
         throw EincException.plain(Code.EXTENT_UNDETERMINED, index);
     }
 
-    /** Evaluates a constant index expression of extents and literals. */
+    /** Evaluates a constant index expression of extents and literals (the frontend allows no index in one). */
     private long eval(IndexExpr e, int depth) {
-        return switch (e) {
-            case IndexExpr.Lit(long v) -> v;
-            case IndexExpr.Ext(String i) -> resolve(i, depth + 1);
-            case IndexExpr.Idx(String i) -> throw EincException.plain(Code.EXTENT_UNDETERMINED, i);
-            case IndexExpr.INeg(IndexExpr a) -> -eval(a, depth);
-            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) -> {
-                long x = eval(a, depth), y = eval(b, depth);
-                yield switch (op) {
-                    case ADD -> x + y;
-                    case SUB -> x - y;
-                    case MUL -> x * y;
-                    case DIV -> y == 0 ? 0 : Math.floorDiv(x, y);
-                    case MOD -> y == 0 ? 0 : Math.floorMod(x, y);
-                };
-            }
-        };
+        return Extents.evalConstant(e, i -> resolve(i, depth + 1));
     }
 }
