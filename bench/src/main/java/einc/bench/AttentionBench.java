@@ -1,9 +1,7 @@
 package einc.bench;
 
 import einc.codegen.jvm.JvmBackend;
-import einc.frontend.Frontend;
 import einc.ir.Cascade;
-import einc.ir.Source;
 import einc.runtime.ElementType;
 import einc.runtime.Kernel;
 import einc.runtime.LoadedKernel;
@@ -23,79 +21,57 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Softmax attention, f32, B=1 H=8 D=64, 2 threads: einc's JVM kernel (compiled from the example
- * {@code .ein} files) against the hand-written Java anchor, on the same inputs in the same run.
- * GFLOP/s = 4 B H N^2 D / time (halved when causal).
+ * Softmax attention, f32, 2 threads: einc's JVM fused kernel (compiled from the example {@code .ein}
+ * files) against the hand-written Java anchor, on the inputs of {@link Workload} in the same run.
+ * The kernel's output is checked against a float64 reference in the setup.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, batchSize = 1)
-@Measurement(iterations = 15, batchSize = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+@Measurement(iterations = 10, batchSize = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx6g"})
 public class AttentionBench {
 
-    static final String SOFTMAX = """
-            cascade attention {
-              batch  b, h
-              input  Q[p, e], K[m, e], V[m, f]
-              output AV[p, f]
-              param  scale = 1 / sqrt(E)
-              QK[m, p] = scale * Q[p, e] * K[m, e]
-              GM[p]    = QK[m, p] :: max(m)
-              SN[m, p] = exp(QK[m, p] - GM[p])
-              SD[p]    = SN[m, p]
-              A[m, p]  = SN[m, p] / SD[p]
-              AV[p, f] = A[m, p] * V[m, f]
-            }
-            """;
-
-    @Param({"1024", "4096"})
-    public int n;
-
-    @Param({"false", "true"})
-    public boolean causal;
+    @Param({"8x1024x64", "8x4096x64", "8x1024x64-causal", "8x4096x64-causal", "16x2048x128"})
+    public String shape;
 
     @Param({"2"})
     public int threads;
 
-    static final int B = 1, H = 8, D = 64;
-
+    Workload w;
     Kernel kernel;
     Map<String, Tensor> inputs;
     Map<String, Tensor> outputs;
     float[] q, k, v, o;
     ForkJoinPool pool;
 
+    /** Softmax attention as in {@code examples/attention/softmax.ein}, with {@code where m <= p} when causal. */
     static Cascade cascade(boolean causal) {
-        String text = causal ? SOFTMAX.replace("* K[m, e]", "* K[m, e] where m <= p") : SOFTMAX;
-        return Frontend.compile(new Source("attention.ein", text)).getFirst();
+        return Workload.of(causal ? "8x8x8-causal" : "8x8x8").cascade();
     }
 
     @Setup(Level.Trial)
     public void setup() {
-        LoadedKernel loaded = JvmBackend.compile(cascade(causal)).load().withThreads(threads);
+        w = Workload.of(shape);
+        LoadedKernel loaded = JvmBackend.compile(w.cascade()).load().withThreads(threads);
         if (!loaded.variant().equals("fused")) throw new IllegalStateException("expected the fused kernel, got " + loaded.variant());
         kernel = loaded;
-        Random rnd = new Random(42);
-        q = random(rnd);
-        k = random(rnd);
-        v = random(rnd);
+        float[][] qkv = w.inputs();
+        q = qkv[0];
+        k = qkv[1];
+        v = qkv[2];
         o = new float[q.length];
-        inputs = Map.of("Q", Tensor.of(q, B, H, n, D), "K", Tensor.of(k, B, H, n, D), "V", Tensor.of(v, B, H, n, D));
-        outputs = Map.of("AV", Tensor.zeros(ElementType.F32, B, H, n, D));
+        inputs = Map.of("Q", Tensor.of(q, w.b(), w.h(), w.n(), w.d()), "K", Tensor.of(k, w.b(), w.h(), w.n(), w.d()),
+                "V", Tensor.of(v, w.b(), w.h(), w.n(), w.d()));
+        outputs = Map.of("AV", Tensor.zeros(ElementType.F32, w.b(), w.h(), w.n(), w.d()));
         pool = new ForkJoinPool(threads);
-    }
-
-    private float[] random(Random rnd) {
-        float[] a = new float[B * H * n * D];
-        for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
-        return a;
+        kernel.run(inputs, outputs, Map.of());
+        w.check("einc jvm", outputs.get("AV").toFloatArray(), q, k, v, 1e-4);
     }
 
     @TearDown(Level.Trial)
@@ -113,7 +89,7 @@ public class AttentionBench {
     @Warmup(iterations = 1, batchSize = 1)
     @Measurement(iterations = 3, batchSize = 1)
     public float[] handwritten() {
-        HandAttention.run(q, k, v, o, B * H, n, D, causal, pool);
+        HandAttention.run(q, k, v, o, w.b() * w.h(), w.n(), w.d(), w.causal(), pool);
         return o;
     }
 }
