@@ -26,7 +26,7 @@ import static org.objectweb.asm.Opcodes.*;
 final class AttentionEmitter {
 
     private static final String TEMPLATE = Type.getInternalName(AttentionTemplate.class);
-    private static final Set<String> HOOKS = Set.of("defaults", "slices", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN");
+    private static final Set<String> HOOKS = Set.of("defaults", "slices", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN", "norm");
     private static final String LAUNCH = GenericEmitter.LAUNCH;
 
     private final KernelPlan plan;
@@ -57,6 +57,10 @@ final class AttentionEmitter {
         emitScale(cw);
         emitConstant(cw, "hasMod", a.mod() != null);
         emitConstant(cw, "emptyIsNaN", a.emptyIsNaN());
+        MethodVisitor norm = open(cw, ACC_STATIC, "norm", "()I");
+        Emit.iconst(norm, a.norm().ordinal());
+        norm.visitInsn(IRETURN);
+        close(norm);
         emitMod(cw);
         emitBound(cw, "lo");
         emitBound(cw, "hi");
@@ -365,6 +369,10 @@ final class AttentionEmitter {
                     binaryOp("ADD");
                     mv.visitFieldInsn(GETSTATIC, name, "IOTA", VectorCode.FV_DESC);
                     invokeBinary();
+                }
+                case Expr.Unary(Expr.Fn fn, Expr x) when VectorCode.helper(fn) != null -> {
+                    emit(x);
+                    mv.visitMethodInsn(INVOKESTATIC, name, VectorCode.helper(fn), "(" + VectorCode.FV_DESC + ")" + VectorCode.FV_DESC, false);
                 }
                 case Expr.Unary(Expr.Fn fn, Expr x) -> {
                     emit(x);

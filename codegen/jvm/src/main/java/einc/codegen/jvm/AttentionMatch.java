@@ -13,11 +13,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Recognizes softmax attention in a cascade, for the fused kernel: a dot product over one index
+ * Recognizes attention in a cascade, for the fused kernel: a dot product over one index
  * (optionally scaled), zero or more element-wise score modifications, the masks of their
- * {@code where} clauses, then {@code max}, {@code exp(s - max)}, a sum, and the weighted sum of V
- * normalized before ({@code A = SN / SD}) or after ({@code SNV / SD}). Anything else is "not
- * applicable, because ..." and runs on the generic path.
+ * {@code where} clauses, then one of three normalizations: softmax ({@code max},
+ * {@code exp(s - max)}, a sum), l1 (a sum of the modified scores) or none, and the weighted sum of
+ * V, normalized before ({@code A = SN / SD}) or after ({@code SNV / SD}) where there is a sum.
+ * Anything else is "not applicable, because ..." and runs on the generic path.
  */
 final class AttentionMatch {
 
@@ -31,7 +32,10 @@ final class AttentionMatch {
      */
     record Attention(String p, String m, String e, String f,
                      Expr.Access q, Expr.Access k, Expr.Access v, Expr.Access out,
-                     Expr scale, Expr mod, List<Expr> mask, boolean emptyIsNaN) {}
+                     Expr scale, Expr mod, List<Expr> mask, boolean emptyIsNaN, Norm norm) {}
+
+    /** How the weights are normalized over the keys; the ordinal is the template's {@code norm()} code. */
+    enum Norm { SOFTMAX, L1, NONE }
 
     /** The placeholder for the incoming score in {@link Attention#mod}. */
     static final Expr.Access SCORE = new Expr.Access("$score", List.of());
@@ -137,29 +141,42 @@ final class AttentionMatch {
                 if (s.where() != null) conjuncts(s.where(), mask);
                 score = s.tensor();
             }
-            // 3. The max over m.
-            Einsum gmS = next("the max");
-            require(gmS.reduceOp() == ReduceOp.MAX && gmS.reducedIndices().size() == 1 && gmS.where() == null, "no max over one index after the scores");
-            String m = gmS.reducedIndices().getFirst();
-            require(sIx.contains(m), "the max is not over a score index");
+            // 3. The normalization: softmax (max, exp, sum), l1 (a sum of the weights) or none.
+            Einsum peek = next("the normalization or the weighted sum");
+            at--;
+            require(peek.reducedIndices().size() == 1, "no reduction over one index after the scores");
+            String m = peek.reducedIndices().getFirst();
+            require(sIx.contains(m), "the reduction after the scores is not over a score index");
             String p = sIx.get(0).equals(m) ? sIx.get(1) : sIx.get(0);
-            require(local(gmS.target(), 1).equals(List.of(p)), "the max is not indexed by the query index");
-            require(gmS.body() instanceof Expr.Access a0 && a0.tensor().equals(score) && local(a0, 2).equals(sIx), "the max does not read the scores");
-            String gm = gmS.tensor();
-            // 4. exp(s - max).
-            Einsum snS = next("exp(scores - max)");
-            require(snS.reduction() == null && snS.where() == null && local(snS.target(), 2).equals(sIx), "no exp(scores - max) after the max");
-            require(snS.body() instanceof Expr.Unary(Expr.Fn fn, Expr.Binary(Expr.Op op, Expr.Access sa, Expr.Access ga))
-                    && fn == Expr.Fn.EXP && op == Expr.Op.SUB && sa.tensor().equals(score) && local(sa, 2).equals(sIx)
-                    && ga.tensor().equals(gm) && local(ga, 1).equals(List.of(p)), "the statement after the max is not exp(scores - max)");
-            String sn = snS.tensor();
-            // 5. The sum over m.
-            Einsum sdS = next("the sum of exponentials");
-            require(sdS.reduceOp() == ReduceOp.SUM && sdS.reducedIndices().equals(List.of(m)) && sdS.where() == null
-                    && local(sdS.target(), 1).equals(List.of(p))
-                    && sdS.body() instanceof Expr.Access sda && sda.tensor().equals(sn) && local(sda, 2).equals(sIx), "no sum of the exponentials over m");
-            String sd = sdS.tensor();
-            // 6. Normalize then weight, or weight then normalize.
+            Norm norm;
+            String sn, sd;
+            if (peek.reduceOp() == ReduceOp.MAX) {
+                norm = Norm.SOFTMAX;
+                Einsum gmS = next("the max");
+                require(gmS.where() == null, "the max has a where clause");
+                require(local(gmS.target(), 1).equals(List.of(p)), "the max is not indexed by the query index");
+                require(gmS.body() instanceof Expr.Access a0 && a0.tensor().equals(score) && local(a0, 2).equals(sIx), "the max does not read the scores");
+                String gm = gmS.tensor();
+                // exp(s - max).
+                Einsum snS = next("exp(scores - max)");
+                require(snS.reduction() == null && snS.where() == null && local(snS.target(), 2).equals(sIx), "no exp(scores - max) after the max");
+                require(snS.body() instanceof Expr.Unary(Expr.Fn fn, Expr.Binary(Expr.Op op, Expr.Access sa, Expr.Access ga))
+                        && fn == Expr.Fn.EXP && op == Expr.Op.SUB && sa.tensor().equals(score) && local(sa, 2).equals(sIx)
+                        && ga.tensor().equals(gm) && local(ga, 1).equals(List.of(p)), "the statement after the max is not exp(scores - max)");
+                sn = snS.tensor();
+                sd = sum(next("the sum of exponentials"), sn, sIx, m, p, "no sum of the exponentials over m");
+            } else if (peek.reduceOp() == ReduceOp.SUM && peek.body() instanceof Expr.Access) {
+                norm = Norm.L1;
+                sn = score;
+                sd = sum(next("the sum of the weights"), sn, sIx, m, p, "no sum of the weights over m");
+            } else {
+                // No normalization: the weights times V, summed over m, are the output.
+                Einsum s6 = next("the weighted sum of V");
+                require(at == body.size(), "statements follow the attention output");
+                Expr.Access v = weighted(s6, score, sIx, m);
+                return finish(Norm.NONE, s6, s6.target().indices().getLast().plainIndex(), v, false, accesses, scale, mod, mask, p, m, e);
+            }
+            // 4. Normalize then weight, or weight then normalize.
             Einsum s6 = next("the weighted sum of V");
             Einsum s7 = next("the output");
             require(at == body.size(), "statements follow the attention output");
@@ -170,7 +187,7 @@ final class AttentionMatch {
                 require(s6.where() == null && local(s6.target(), 2).equals(sIx)
                         && s6.body() instanceof Expr.Binary(Expr.Op op6, Expr.Access na, Expr.Access da) && op6 == Expr.Op.DIV
                         && na.tensor().equals(sn) && local(na, 2).equals(sIx) && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)),
-                        "the statement after the sum is neither SN / SD nor a weighted sum");
+                        "the statement after the sum is neither a division by the sum nor a weighted sum");
                 v = weighted(s7, s6.tensor(), sIx, m);
                 f = s7.target().indices().getLast().plainIndex();
                 deferred = false;
@@ -180,10 +197,23 @@ final class AttentionMatch {
                 require(s7.reduction() == null && s7.where() == null
                         && s7.body() instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr.Access da) && op7 == Expr.Op.DIV
                         && na.tensor().equals(s6.tensor()) && local(na, 2).equals(local(s6.target(), 2))
-                        && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)), "the output is not the weighted sum over the sum of exponentials");
+                        && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)), "the output is not the weighted sum over the sum of the weights");
                 deferred = true;
             }
-            Einsum last = body.getLast();
+            return finish(norm, s7, f, v, deferred, accesses, scale, mod, mask, p, m, e);
+        }
+
+        /** {@code SD[p] = W[m, p]} summed over m: returns SD's name. */
+        private String sum(Einsum s, String w, List<String> sIx, String m, String p, String why) throws NoMatch {
+            require(s.reduceOp() == ReduceOp.SUM && s.reducedIndices().equals(List.of(m)) && s.where() == null
+                    && local(s.target(), 1).equals(List.of(p))
+                    && s.body() instanceof Expr.Access a && a.tensor().equals(w) && local(a, 2).equals(sIx), why);
+            return s.tensor();
+        }
+
+        /** Checks the output, Q, K, V, masks and modification, and builds the attention. */
+        private Attention finish(Norm norm, Einsum last, String f, Expr.Access v, boolean deferred, List<Expr.Access> accesses,
+                                 List<Expr> scale, Expr mod, List<Expr> mask, String p, String m, String e) throws NoMatch {
             require(c.outputs().getFirst().name().equals(last.tensor()), "the last statement does not write the output");
             require(local(last.target(), 2).equals(List.of(p, f)), "the output is not [batch ranks, p, f]");
             // Q and K.
@@ -199,7 +229,7 @@ final class AttentionMatch {
             for (Expr x : mask) requireAffine(x, p, m);
             if (mod != null) requireVectorizable(mod, p, m);
             Expr factor = scale.isEmpty() ? null : scale.stream().reduce((a, b) -> new Expr.Binary(Expr.Op.MUL, a, b)).orElseThrow();
-            return new Attention(p, m, e, f, q, k, v, last.target(), factor, mod, mask, deferred);
+            return new Attention(p, m, e, f, q, k, v, last.target(), factor, mod, mask, deferred, norm);
         }
 
         /** {@code X[p, f] = W[m, p] * V[m, f]} summed over m: returns the V access. */
@@ -290,7 +320,7 @@ final class AttentionMatch {
             List<Expr> bad = new ArrayList<>();
             Exprs.forEach(x, n -> {
                 switch (n) {
-                    case Expr.Unary(Expr.Fn fn, Expr y) when VectorCode.unary(fn) == null -> bad.add(n);
+                    case Expr.Unary(Expr.Fn fn, Expr y) when VectorCode.unary(fn) == null && VectorCode.helper(fn) == null -> bad.add(n);
                     case Expr.Binary(Expr.Op op, Expr a, Expr b) when VectorCode.binary(op) == null -> bad.add(n);
                     case Expr.Select s -> bad.add(n);
                     case Expr.IndexValue(String i) when !i.equals(p) && !i.equals(m) && !batch.contains(i) -> bad.add(n);

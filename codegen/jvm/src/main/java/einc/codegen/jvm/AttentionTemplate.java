@@ -7,12 +7,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused softmax-attention loop nest, flash style: per slice (batch point), K is transposed once,
+ * The fused attention loop nest, flash style: per slice (batch point), K is transposed once,
  * then blocks of {@link #R} query rows sweep the key range allowed by the mask in tiles of
- * {@link #BC} keys with an online softmax; scores and probabilities stay in registers and a small
- * scratch tile, only the output goes to memory. {@link AttentionEmitter} copies this class's
+ * {@link #BC} keys with an online softmax (for l1 or no normalization, plain running sums);
+ * scores and probabilities stay in registers and a small scratch tile, only the output goes to
+ * memory. {@link AttentionEmitter} copies this class's
  * bytecode under a new name and replaces the hook methods (marked below) with code generated from
- * the cascade: its geometry, scale, mask bounds and score modification.
+ * the cascade: its geometry, scale, mask bounds, score modification and normalization.
  */
 public final class AttentionTemplate implements CompiledCascade {
 
@@ -74,6 +75,32 @@ public final class AttentionTemplate implements CompiledCascade {
     /** Hook: an empty row gives NaN (0 / 0, normalization after the sum) rather than 0. */
     static boolean emptyIsNaN() {
         return false;
+    }
+
+    /** Hook: the normalization, {@link AttentionMatch.Norm}'s ordinal: softmax, l1 or none. */
+    static int norm() {
+        return SOFTMAX;
+    }
+
+    /** Codes of {@link #norm}. */
+    static final int SOFTMAX = 0, L1 = 1, NONE = 2;
+
+    // ---- lane-wise functions the vector operators lack (score modifications call them)
+
+    /** {@code 1 / (1 + exp(-x))}. */
+    static FloatVector sigmoid(FloatVector x) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        return one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+    }
+
+    /** {@code max(x, 0) + log1p(exp(-|x|))}, which does not overflow. */
+    static FloatVector softplus(FloatVector x) {
+        return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+    }
+
+    /** {@code max(x, 0)}. */
+    static FloatVector relu(FloatVector x) {
+        return x.max(0f);
     }
 
     // ---- the loop nest
@@ -140,10 +167,13 @@ public final class AttentionTemplate implements CompiledCascade {
                 }
             }
             boolean nan = emptyIsNaN();
+            int norm = norm();
             for (int r = 0; r < rows; r++) {
                 float sum = rowSum[r];
                 int out = ob + (p0 + r) * nF;
-                if (sum == 0f && !nan) {
+                if (norm == NONE) {
+                    System.arraycopy(acc, r * nF, o, out, nF);
+                } else if ((norm == SOFTMAX ? sum == 0f : hi[r] == lo[r]) && !nan) {
                     for (int f = 0; f < nF; f++) o[out + f] = 0f;
                 } else {
                     float inv = 1f / sum;
@@ -229,6 +259,25 @@ public final class AttentionTemplate implements CompiledCascade {
             a3 = mod(a3, p, m0 + 3 * VL, l, g);
         }
         int rl = lo[r], rh = hi[r];
+        if (norm() != SOFTMAX) {
+            // l1 or no normalization: the modified scores are the weights, 0 where masked; l1 adds
+            // them to the row's sum. Nothing is rescaled. (Inline: vector arguments would be boxed.)
+            if (m0 < rl || m0 + BC > rh) {
+                FloatVector zero = FloatVector.zero(SPECIES);
+                int n = rh - rl;
+                a0 = zero.blend(a0, SPECIES.indexInRange(m0 - rl, n));
+                a1 = zero.blend(a1, SPECIES.indexInRange(m0 + VL - rl, n));
+                a2 = zero.blend(a2, SPECIES.indexInRange(m0 + 2 * VL - rl, n));
+                a3 = zero.blend(a3, SPECIES.indexInRange(m0 + 3 * VL - rl, n));
+            }
+            a0.intoArray(pt, at);
+            a1.intoArray(pt, at + VL);
+            a2.intoArray(pt, at + 2 * VL);
+            a3.intoArray(pt, at + 3 * VL);
+            if (norm() == L1) rowSum[r] += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            corr[r] = 1f;
+            return;
+        }
         if (m0 < rl || m0 + BC > rh) {
             FloatVector ninf = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
             int n = rh - rl;

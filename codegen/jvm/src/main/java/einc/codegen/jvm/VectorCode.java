@@ -23,6 +23,16 @@ final class VectorCode {
         };
     }
 
+    /** The {@link AttentionTemplate} method that computes {@code fn} lane-wise, where no single operator does, or null. */
+    static String helper(Expr.Fn fn) {
+        return switch (fn) {
+            case SIGMOID -> "sigmoid";
+            case SOFTPLUS -> "softplus";
+            case RELU -> "relu";
+            default -> null;
+        };
+    }
+
     static String binary(Expr.Op op) {
         return switch (op) {
             case ADD -> "ADD";

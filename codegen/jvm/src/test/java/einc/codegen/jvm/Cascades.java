@@ -25,6 +25,10 @@ final class Cascades {
         m.put("alibi", alibi());
         m.put("gqa", gqa());
         m.put("window", window());
+        m.put("sigmoid", sigmoid());
+        m.put("relu", relu());
+        m.put("l1", l1());
+        m.put("l1deferred", l1Deferred());
         m.put("linear", linear());
         m.put("prefix", prefix());
         m.put("unsliced", unsliced());
@@ -131,6 +135,47 @@ final class Cascades {
         Expr cond = bin(Expr.Op.AND, le(idx("m"), idx("p")), bin(Expr.Op.LT, sub(idx("p"), idx("m")), k(3)));
         return softmaxTail(attentionHead("window")
                 .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, cond), "QK").build();
+    }
+
+    /** Causal sigmoid attention with a bias: the weights used as they are, no normalization. */
+    static Cascade sigmoid() {
+        return attentionHead("sigmoid")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, le(idx("m"), idx("p")))
+                .let(a("A", "m", "p"), fn(Expr.Fn.SIGMOID, sub(a("QK", "m", "p"), k(1.5))))
+                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", "m", "f")))
+                .build();
+    }
+
+    /** ReLU attention divided by the key count, sliding-window masked, no normalization. */
+    static Cascade relu() {
+        Expr cond = bin(Expr.Op.AND, le(idx("m"), idx("p")), bin(Expr.Op.LT, sub(idx("p"), idx("m")), k(5)));
+        return attentionHead("relu")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, cond)
+                .let(a("A", "m", "p"), div(fn(Expr.Fn.RELU, a("QK", "m", "p")), extent("m")))
+                .let(a("AV", "p", "f"), mul(a("V", "m", "f"), a("A", "m", "p")))
+                .build();
+    }
+
+    /** Softplus attention, l1 normalized before weighting V. */
+    static Cascade l1() {
+        return attentionHead("l1")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")))
+                .let(a("SP", "m", "p"), fn(Expr.Fn.SOFTPLUS, mul(a("QK", "m", "p"), k(4))))
+                .let(a("SD", "p"), a("SP", "m", "p"))
+                .let(a("A", "m", "p"), div(a("SP", "m", "p"), a("SD", "p")))
+                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", "m", "f")))
+                .build();
+    }
+
+    /** Causal sigmoid attention, l1 normalized after weighting V. */
+    static Cascade l1Deferred() {
+        return attentionHead("l1deferred")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, le(idx("m"), idx("p")))
+                .let(a("W", "m", "p"), fn(Expr.Fn.SIGMOID, a("QK", "m", "p")))
+                .let(a("SD", "p"), a("W", "m", "p"))
+                .let(a("WV", "p", "f"), mul(a("W", "m", "p"), a("V", "m", "f")))
+                .let(a("AV", "p", "f"), div(a("WV", "p", "f"), a("SD", "p")))
+                .build();
     }
 
     /** Linear attention with an elu + 1 feature map, associated right to left. */

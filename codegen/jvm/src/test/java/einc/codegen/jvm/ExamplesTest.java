@@ -6,6 +6,7 @@ import einc.optimizer.Pipeline;
 import einc.ir.IndexDef;
 import einc.ir.Source;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Every example in {@code examples/}, parsed by the frontend, on both code paths (the generic one
@@ -45,6 +47,17 @@ class ExamplesTest {
         for (IndexDef d : c.indices())
             if (d.rule() instanceof IndexDef.Bound(String rep) && rep.equals(d.name())) out.put(d.name(), shape.getOrDefault(d.name(), 6L));
         return out;
+    }
+
+    @Test
+    void attentionWithoutSoftmaxIsFused() throws IOException {
+        for (String f : List.of("sigmoid.ein", "relu.ein", "softplus_l1.ein")) {
+            Path file = Path.of("../../examples/attention", f);
+            for (Cascade c : Frontend.compile(new Source(file.toString(), Files.readString(file)))) {
+                JvmKernel k = JvmBackend.compile(c);
+                assertNotNull(k.fusedClass(), f + ": " + k.fusedNote());
+            }
+        }
     }
 
     @TestFactory

@@ -17,10 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /** The fused attention kernel: which cascades it takes, and that it agrees with the interpreter. */
 class FusedBackendTest {
 
-    static final Set<String> FUSED = Set.of("attention", "causal", "deferred", "softcap", "alibi", "gqa", "window");
+    static final Set<String> FUSED = Set.of("attention", "causal", "deferred", "softcap", "alibi", "gqa", "window",
+            "sigmoid", "relu", "l1", "l1deferred");
 
     @Test
-    void recognizesExactlyTheSoftmaxAttentionCascades() {
+    void recognizesExactlyTheAttentionCascades() {
         for (Map.Entry<String, Cascade> e : Cascades.all().entrySet()) {
             JvmKernel k = JvmBackend.compile(e.getValue());
             if (FUSED.contains(e.getKey())) assertNotNull(k.fusedClass(), e.getKey() + ": " + k.fusedNote());
