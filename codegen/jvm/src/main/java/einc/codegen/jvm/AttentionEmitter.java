@@ -26,7 +26,7 @@ import static org.objectweb.asm.Opcodes.*;
 final class AttentionEmitter {
 
     private static final String TEMPLATE = Type.getInternalName(AttentionTemplate.class);
-    private static final Set<String> HOOKS = Set.of("defaults", "slices", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN", "norm");
+    private static final Set<String> HOOKS = Set.of("defaults", "slices", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN", "norm", "hasKeep", "keep");
     private static final String LAUNCH = GenericEmitter.LAUNCH;
 
     private final KernelPlan plan;
@@ -64,6 +64,8 @@ final class AttentionEmitter {
         emitMod(cw);
         emitBound(cw, "lo");
         emitBound(cw, "hi");
+        emitConstant(cw, "hasKeep", !laneMasks().isEmpty());
+        emitKeep(cw);
         cw.visitEnd();
         return cw.toByteArray();
     }
@@ -158,6 +160,14 @@ final class AttentionEmitter {
             this.mv = mv;
             this.l = l;
             this.g = g;
+        }
+
+        String p() {
+            return a.p();
+        }
+
+        String m() {
+            return a.m();
         }
 
         void extent(String index) {
@@ -414,6 +424,11 @@ final class AttentionEmitter {
         List<Expr> mask = a.mask();
         for (Expr x : mask) {
             Bounds b = Bounds.of(x, a.p(), a.m());
+            if (b == null) {
+                Bounds.Target t = Bounds.target(x, a.m());
+                if (t != null) bound(mv, t.op(), lower, result, () -> condition(mv, sc, t.t(), p, -1));
+                continue;
+            }
             if (b.cm() == 0) {
                 // A condition on p alone: an empty row when it fails.
                 if (lower) continue;
@@ -435,32 +450,162 @@ final class AttentionEmitter {
                 mv.visitLabel(holds);
                 continue;
             }
-            boolean applies = switch (b.op()) {
-                case LT, LE -> !lower;
-                case GT, GE -> lower;
-                case EQ -> true;
-                default -> false;
-            };
-            if (!applies) continue;
-            pushLinear(mv, sc, b, p, true); // t
-            boolean floor = switch (b.op()) {
-                case LE, GT -> true;
-                case EQ -> !lower;
-                default -> false;
-            };
-            mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", floor ? "floor" : "ceil", "(D)D", false);
-            mv.visitInsn(D2I);
-            if (floor) {
-                Emit.iconst(mv, 1);
-                mv.visitInsn(IADD);
-            }
-            mv.visitVarInsn(ILOAD, result);
-            mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", lower ? "max" : "min", "(II)I", false);
-            mv.visitVarInsn(ISTORE, result);
+            bound(mv, b.op(), lower, result, () -> pushLinear(mv, sc, b, p, true));
         }
         mv.visitVarInsn(ILOAD, result);
         mv.visitInsn(IRETURN);
         close(mv);
+    }
+
+    /** Tightens {@code result} (the lower or upper end of the key range) by {@code m OP t}, {@code t} pushed as a double by {@code t}. */
+    private static void bound(MethodVisitor mv, Expr.Op op, boolean lower, int result, Runnable t) {
+        boolean applies = switch (op) {
+            case LT, LE -> !lower;
+            case GT, GE -> lower;
+            case EQ -> true;
+            default -> false;
+        };
+        if (!applies) return;
+        t.run();
+        boolean floor = switch (op) {
+            case LE, GT -> true;
+            case EQ -> !lower;
+            default -> false;
+        };
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", floor ? "floor" : "ceil", "(D)D", false);
+        mv.visitInsn(D2I);
+        if (floor) {
+            Emit.iconst(mv, 1);
+            mv.visitInsn(IADD);
+        }
+        mv.visitVarInsn(ILOAD, result);
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", lower ? "max" : "min", "(II)I", false);
+        mv.visitVarInsn(ISTORE, result);
+    }
+
+    /** The mask conjuncts that are not bounds, tested per key. */
+    private List<Expr> laneMasks() {
+        return a.mask().stream().filter(x -> AttentionMatch.isLaneMask(x, a.p(), a.m())).toList();
+    }
+
+    /** {@code keep(int p, int m, Launch l, int[] g)}: whether every lane mask holds for key m of row p. */
+    private void emitKeep(ClassWriter cw) {
+        MethodVisitor mv = open(cw, ACC_STATIC, "keep", "(IIL" + LAUNCH + ";[I)Z");
+        final int p = 0, m = 1, l = 2, g = 3;
+        Scalars sc = new Scalars(mv, l, g);
+        Label drop = new Label();
+        for (Expr x : laneMasks()) {
+            condition(mv, sc, x, p, m);
+            mv.visitInsn(DCONST_0);
+            mv.visitInsn(DCMPL);
+            mv.visitJumpInsn(IFEQ, drop);
+        }
+        Emit.iconst(mv, 1);
+        mv.visitInsn(IRETURN);
+        mv.visitLabel(drop);
+        Emit.iconst(mv, 0);
+        mv.visitInsn(IRETURN);
+        close(mv);
+    }
+
+    /**
+     * Pushes {@code e} as a double, as the reference evaluates it (conditions are 1 or 0), with
+     * the query and key indices in int locals {@code p} and {@code m} ({@code m} < 0: none).
+     */
+    private static void condition(MethodVisitor mv, Scalars sc, Expr e, int p, int m) {
+        switch (e) {
+            case Expr.Const(double v) -> mv.visitLdcInsn(v);
+            case Expr.IndexValue(String ix) when ix.equals(sc.p()) -> {
+                mv.visitVarInsn(ILOAD, p);
+                mv.visitInsn(I2D);
+            }
+            case Expr.IndexValue(String ix) when ix.equals(sc.m()) && m >= 0 -> {
+                mv.visitVarInsn(ILOAD, m);
+                mv.visitInsn(I2D);
+            }
+            case Expr.Unary(Expr.Fn fn, Expr x) when fn == Expr.Fn.NEG -> {
+                condition(mv, sc, x, p, m);
+                mv.visitInsn(DNEG);
+            }
+            case Expr.Unary(Expr.Fn fn, Expr x) when fn == Expr.Fn.NOT -> {
+                condition(mv, sc, x, p, m);
+                mv.visitInsn(DCONST_0);
+                mv.visitInsn(DCMPL);
+                truth(mv, IFEQ);
+            }
+            case Expr.Unary(Expr.Fn fn, Expr x) -> {
+                condition(mv, sc, x, p, m);
+                mv.visitInsn(D2F);
+                Emit.unary(mv, fn);
+                mv.visitInsn(F2D);
+            }
+            case Expr.Binary(Expr.Op op, Expr x, Expr y) when op.isLogic() -> {
+                condition(mv, sc, x, p, m);
+                mv.visitInsn(DCONST_0);
+                mv.visitInsn(DCMPL);
+                Label shortCut = new Label(), end = new Label();
+                mv.visitJumpInsn(op == Expr.Op.AND ? IFEQ : IFNE, shortCut);
+                condition(mv, sc, y, p, m);
+                mv.visitInsn(DCONST_0);
+                mv.visitInsn(DCMPL);
+                truth(mv, IFNE);
+                mv.visitJumpInsn(GOTO, end);
+                mv.visitLabel(shortCut);
+                mv.visitInsn(op == Expr.Op.AND ? DCONST_0 : DCONST_1);
+                mv.visitLabel(end);
+            }
+            case Expr.Binary(Expr.Op op, Expr x, Expr y) when op.isComparison() -> {
+                condition(mv, sc, x, p, m);
+                condition(mv, sc, y, p, m);
+                // NaN compares false except for !=: DCMPG gives 1 for LT/LE, DCMPL -1 for GT/GE/EQ/NE.
+                mv.visitInsn(op == Expr.Op.LT || op == Expr.Op.LE ? DCMPG : DCMPL);
+                truth(mv, switch (op) {
+                    case LT -> IFLT;
+                    case LE -> IFLE;
+                    case GT -> IFGT;
+                    case GE -> IFGE;
+                    case EQ -> IFEQ;
+                    default -> IFNE;
+                });
+            }
+            case Expr.Binary(Expr.Op op, Expr x, Expr y) -> {
+                condition(mv, sc, x, p, m);
+                condition(mv, sc, y, p, m);
+                switch (op) {
+                    case ADD -> mv.visitInsn(DADD);
+                    case SUB -> mv.visitInsn(DSUB);
+                    case MUL -> mv.visitInsn(DMUL);
+                    case DIV -> mv.visitInsn(DDIV);
+                    case MIN -> mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "min", "(DD)D", false);
+                    case MAX -> mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "max", "(DD)D", false);
+                    default -> mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "pow", "(DD)D", false);
+                }
+            }
+            case Expr.Select(Expr cond, Expr x, Expr y) -> {
+                condition(mv, sc, cond, p, m);
+                mv.visitInsn(DCONST_0);
+                mv.visitInsn(DCMPL);
+                Label no = new Label(), end = new Label();
+                mv.visitJumpInsn(IFEQ, no);
+                condition(mv, sc, x, p, m);
+                mv.visitJumpInsn(GOTO, end);
+                mv.visitLabel(no);
+                condition(mv, sc, y, p, m);
+                mv.visitLabel(end);
+            }
+            default -> sc.doubleValue(e);
+        }
+    }
+
+    /** Turns the int on the stack into 1.0 when jump {@code op} would be taken, else 0.0. */
+    private static void truth(MethodVisitor mv, int op) {
+        Label yes = new Label(), end = new Label();
+        mv.visitJumpInsn(op, yes);
+        mv.visitInsn(DCONST_0);
+        mv.visitJumpInsn(GOTO, end);
+        mv.visitLabel(yes);
+        mv.visitInsn(DCONST_1);
+        mv.visitLabel(end);
     }
 
     /** Pushes {@code cp*p + c0} as a double, negated when {@code negate}. */

@@ -42,6 +42,11 @@ final class AttentionMatch {
 
     private AttentionMatch() {}
 
+    /** Whether mask conjunct {@code x} is tested per key rather than turned into loop bounds. */
+    static boolean isLaneMask(Expr x, String p, String m) {
+        return Bounds.of(x, p, m) == null && Bounds.target(x, m) == null;
+    }
+
     static Result match(Cascade c) {
         try {
             return new Result(new Matcher(c).run(), "");
@@ -226,7 +231,7 @@ final class AttentionMatch {
             }
             require(q != null && k != null, "the dot product is not Q[p, e] * K[m, e]");
             require(input(v).equals(List.of(m, f)), "V is not [m, f]");
-            for (Expr x : mask) requireAffine(x, p, m);
+            for (Expr x : mask) requireMask(x, p, m, norm);
             if (mod != null) requireVectorizable(mod, p, m);
             Expr factor = scale.isEmpty() ? null : scale.stream().reduce((a, b) -> new Expr.Binary(Expr.Op.MUL, a, b)).orElseThrow();
             return new Attention(p, m, e, f, q, k, v, last.target(), factor, mod, mask, deferred, norm);
@@ -308,12 +313,17 @@ final class AttentionMatch {
             require(bad.isEmpty(), what + " has a condition");
         }
 
-        private void requireAffine(Expr x, String p, String m) throws NoMatch {
+        /**
+         * A mask conjunct the kernel takes: a bound on m (affine, or m against an expression free of
+         * m), or any other condition of the indices, extents and parameters, tested per key
+         * ({@link #isLaneMask}). L1 takes bounds only: its empty rows are found from the bounds.
+         */
+        private void requireMask(Expr x, String p, String m, Norm norm) throws NoMatch {
             Set<String> allowed = new java.util.LinkedHashSet<>(batch);
             allowed.add(p);
             allowed.add(m);
             require(allowed.containsAll(Exprs.indices(x)) && Exprs.tensorsRead(x).isEmpty(), "mask '" + x + "' depends on more than the query and key indices");
-            require(Bounds.of(x, p, m) != null, "mask '" + x + "' is not an affine bound on " + m);
+            require(norm != Norm.L1 || !isLaneMask(x, p, m), "mask '" + x + "' is not a bound on " + m + " (l1 normalization takes bounds only)");
         }
 
         private void requireVectorizable(Expr x, String p, String m) throws NoMatch {

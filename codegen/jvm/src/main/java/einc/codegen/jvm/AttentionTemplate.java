@@ -3,6 +3,7 @@ package einc.codegen.jvm;
 import einc.runtime.CompiledCascade;
 import einc.runtime.Launch;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -72,6 +73,16 @@ public final class AttentionTemplate implements CompiledCascade {
         return Integer.MAX_VALUE;
     }
 
+    /** Hook: whether some mask is tested per key by {@link #keep} (beyond the bounds {@link #lo} and {@link #hi}). */
+    static boolean hasKeep() {
+        return false;
+    }
+
+    /** Hook: whether key {@code m} is present for query row {@code p} under the masks that are not bounds. */
+    static boolean keep(int p, int m, Launch l, int[] g) {
+        return true;
+    }
+
     /** Hook: an empty row gives NaN (0 / 0, normalization after the sum) rather than 0. */
     static boolean emptyIsNaN() {
         return false;
@@ -132,6 +143,7 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] acc = new float[BR * nF];
         float[] rowMax = new float[BR], rowSum = new float[BR], corr = new float[BR];
         int[] lo = new int[BR], hi = new int[BR];
+        boolean[] km = new boolean[BC];
         // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
         for (int p0 = 0; p0 < nP; p0 += BR) {
             int rows = Math.min(BR, nP - p0);
@@ -161,7 +173,7 @@ public final class AttentionTemplate implements CompiledCascade {
                     for (int r = rb; r < rb + R; r++) any |= lo[r] < m0 + BC && hi[r] > m0 && hi[r] > lo[r];
                     if (!any) continue;
                     scores(kt, m0 / BC * nE * BC, qs, rb * nE, nE, st);
-                    for (int r = 0; r < R; r++) row(r, rb + r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, l, g);
+                    for (int r = 0; r < R; r++) row(r, rb + r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, km, l, g);
                     int jn = Math.min(BC, tileHi - m0);
                     accumulate(acc, rb * nF, pt, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
                 }
@@ -245,7 +257,8 @@ public final class AttentionTemplate implements CompiledCascade {
      * correction of earlier accumulations in {@code corr[r]}.
      */
     private static void row(int local, int r, int p0, int m0, float[] st,
-                            int[] lo, int[] hi, float[] rowMax, float[] rowSum, float[] corr, float[] pt, Launch l, int[] g) {
+                            int[] lo, int[] hi, float[] rowMax, float[] rowSum, float[] corr, float[] pt, boolean[] km,
+                            Launch l, int[] g) {
         int p = p0 + r;
         int at = local * BC;
         FloatVector a0 = FloatVector.fromArray(SPECIES, st, at);
@@ -259,6 +272,16 @@ public final class AttentionTemplate implements CompiledCascade {
             a3 = mod(a3, p, m0 + 3 * VL, l, g);
         }
         int rl = lo[r], rh = hi[r];
+        if (hasKeep()) {
+            // Keys the other masks drop are absent, as keys outside the bounds are: -inf for the
+            // softmax, weight 0 otherwise. (Inline: vector arguments would be boxed.)
+            for (int j = 0; j < BC; j++) km[j] = keep(p, m0 + j, l, g);
+            FloatVector fill = FloatVector.broadcast(SPECIES, norm() == SOFTMAX ? Float.NEGATIVE_INFINITY : 0f);
+            a0 = fill.blend(a0, VectorMask.fromArray(SPECIES, km, 0));
+            a1 = fill.blend(a1, VectorMask.fromArray(SPECIES, km, VL));
+            a2 = fill.blend(a2, VectorMask.fromArray(SPECIES, km, 2 * VL));
+            a3 = fill.blend(a3, VectorMask.fromArray(SPECIES, km, 3 * VL));
+        }
         if (norm() != SOFTMAX) {
             // l1 or no normalization: the modified scores are the weights, 0 where masked; l1 adds
             // them to the row's sum. Nothing is rescaled. (Inline: vector arguments would be boxed.)

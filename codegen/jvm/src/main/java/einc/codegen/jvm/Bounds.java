@@ -31,6 +31,27 @@ record Bounds(Expr.Op op, int cm, double cp, Expr c0) {
         return new Bounds(flipped, 1, n.cp, n.c0);
     }
 
+    /**
+     * A bound {@code m OP t} where {@code t} is any expression free of {@code m} (for instance
+     * {@code max(0, min(p - r, M - 1 - 2 * r))}): evaluated per query row, it becomes a loop bound too.
+     */
+    record Target(Expr.Op op, Expr t) {}
+
+    /** The bound {@code x} states when one side is {@code m} itself and the other is free of it, or null. */
+    static Target target(Expr x, String m) {
+        if (!(x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b)) || !op.isComparison() || op == Expr.Op.NE) return null;
+        boolean am = a instanceof Expr.IndexValue(String i) && i.equals(m), bm = b instanceof Expr.IndexValue(String j) && j.equals(m);
+        if (am && !einc.ir.Exprs.indices(b).contains(m)) return new Target(op, b);
+        if (bm && !einc.ir.Exprs.indices(a).contains(m)) return new Target(switch (op) {
+            case LT -> Expr.Op.GT;
+            case LE -> Expr.Op.GE;
+            case GT -> Expr.Op.LT;
+            case GE -> Expr.Op.LE;
+            default -> op;
+        }, a);
+        return null;
+    }
+
     /** A linear form in m and p. */
     private record Lin(double cm, double cp, Expr c0) {
         Lin plus(Lin o) {

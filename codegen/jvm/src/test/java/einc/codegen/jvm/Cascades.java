@@ -29,6 +29,12 @@ final class Cascades {
         m.put("relu", relu());
         m.put("l1", l1());
         m.put("l1deferred", l1Deferred());
+        m.put("sinks", sinks());
+        m.put("band", band());
+        m.put("emptied", emptied());
+        m.put("emptieddeferred", emptiedDeferred());
+        m.put("relusinks", reluSinks());
+        m.put("l1sinks", l1Sinks());
         m.put("linear", linear());
         m.put("prefix", prefix());
         m.put("unsliced", unsliced());
@@ -135,6 +141,71 @@ final class Cascades {
         Expr cond = bin(Expr.Op.AND, le(idx("m"), idx("p")), bin(Expr.Op.LT, sub(idx("p"), idx("m")), k(3)));
         return softmaxTail(attentionHead("window")
                 .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, cond), "QK").build();
+    }
+
+    /** Sinks plus a causal window: {@code m <= p} is a bound, the disjunction a per-key mask. */
+    static Cascade sinks() {
+        return softmaxTail(attentionHead("sinks").param("sinks", k(2)).param("window", k(5))
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, sinksMask()), "QK").build();
+    }
+
+    private static Expr sinksMask() {
+        return bin(Expr.Op.AND, le(idx("m"), idx("p")),
+                bin(Expr.Op.OR, bin(Expr.Op.LT, idx("m"), paramRef("sinks")), bin(Expr.Op.LT, sub(idx("p"), idx("m")), paramRef("window"))));
+    }
+
+    /** A shifted band {@code start(p) <= m <= start(p) + 6}, {@code start(p) = max(0, min(p - 3, M - 7))}: bounds from min and max of p. */
+    static Cascade band() {
+        Expr start = max(k(0), bin(Expr.Op.MIN, sub(idx("p"), k(3)), sub(extent("m"), k(7))));
+        Expr cond = bin(Expr.Op.AND, bin(Expr.Op.GE, idx("m"), start), le(idx("m"), add(start, k(6))));
+        return softmaxTail(attentionHead("band")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, cond), "QK").build();
+    }
+
+    /** A per-key mask that empties rows 5 to 8 and elsewhere keeps keys with m * m <= 4 p + 10 or m > p + 2 (nothing of it is a bound). */
+    private static Expr emptyingMask() {
+        Expr rows = bin(Expr.Op.OR, bin(Expr.Op.LT, idx("p"), k(5)), bin(Expr.Op.GT, idx("p"), k(8)));
+        Expr keys = le(mul(idx("m"), idx("m")), add(mul(k(4), idx("p")), k(10)));
+        Expr third = bin(Expr.Op.OR, keys, fn(Expr.Fn.NOT, bin(Expr.Op.LE, idx("m"), add(idx("p"), k(2)))));
+        return bin(Expr.Op.AND, rows, third);
+    }
+
+    /** Softmax under {@link #emptyingMask}: emptied rows are 0. */
+    static Cascade emptied() {
+        return softmaxTail(attentionHead("emptied")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, emptyingMask()), "QK").build();
+    }
+
+    /** The same, normalized after the weighted sum: emptied rows are 0 / 0. */
+    static Cascade emptiedDeferred() {
+        return attentionHead("emptieddeferred")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, emptyingMask())
+                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
+                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
+                .let(a("SD", "p"), a("SN", "m", "p"))
+                .let(a("SNV", "p", "f"), mul(a("SN", "m", "p"), a("V", "m", "f")))
+                .let(a("AV", "p", "f"), div(a("SNV", "p", "f"), a("SD", "p")))
+                .build();
+    }
+
+    /** Unnormalized relu weights under the sinks mask: masked keys weigh 0. */
+    static Cascade reluSinks() {
+        return attentionHead("relusinks").param("sinks", k(2)).param("window", k(5))
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, sinksMask())
+                .let(a("A", "m", "p"), fn(Expr.Fn.RELU, a("QK", "m", "p")))
+                .let(a("AV", "p", "f"), mul(a("V", "m", "f"), a("A", "m", "p")))
+                .build();
+    }
+
+    /** L1 weights under the sinks mask: not fused (l1 finds its empty rows from the bounds). */
+    static Cascade l1Sinks() {
+        return attentionHead("l1sinks").param("sinks", k(2)).param("window", k(5))
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, sinksMask())
+                .let(a("SP", "m", "p"), fn(Expr.Fn.SOFTPLUS, a("QK", "m", "p")))
+                .let(a("SD", "p"), a("SP", "m", "p"))
+                .let(a("A", "m", "p"), div(a("SP", "m", "p"), a("SD", "p")))
+                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", "m", "f")))
+                .build();
     }
 
     /** Causal sigmoid attention with a bias: the weights used as they are, no normalization. */

@@ -50,8 +50,8 @@ class ExamplesTest {
     }
 
     @Test
-    void attentionWithoutSoftmaxIsFused() throws IOException {
-        for (String f : List.of("sigmoid.ein", "relu.ein", "softplus_l1.ein")) {
+    void attentionWithoutSoftmaxOrWithMasksBeyondBoundsIsFused() throws IOException {
+        for (String f : List.of("sigmoid.ein", "relu.ein", "softplus_l1.ein", "sliding_window.ein", "sinks_window.ein")) {
             Path file = Path.of("../../examples/attention", f);
             for (Cascade c : Frontend.compile(new Source(file.toString(), Files.readString(file)))) {
                 JvmKernel k = JvmBackend.compile(c);

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class FusedBackendTest {
 
     static final Set<String> FUSED = Set.of("attention", "causal", "deferred", "softcap", "alibi", "gqa", "window",
-            "sigmoid", "relu", "l1", "l1deferred");
+            "sigmoid", "relu", "l1", "l1deferred", "sinks", "band", "emptied", "emptieddeferred", "relusinks");
 
     @Test
     void recognizesExactlyTheAttentionCascades() {
