@@ -29,6 +29,14 @@ class FusedBackendTest {
         }
     }
 
+    @Test
+    void countsTheFlopsOfMasksBeyondBounds() {
+        Map<String, Long> x = Map.of("b", 1L, "h", 1L, "p", 8L, "m", 8L, "e", 4L, "f", 4L);
+        // sinks 2, window 5, causal: rows keep 1, 2, 3, 4, 5, 6, 7, 7 keys; the band keeps 7 keys on every row.
+        assertEquals(35 * 2 * 8, JvmBackend.attentionFlops(Cascades.sinks(), x, Map.of("sinks", 2.0, "window", 5.0)).orElseThrow());
+        assertEquals(56 * 2 * 8, JvmBackend.attentionFlops(Cascades.band(), x, Map.of()).orElseThrow());
+    }
+
     static List<Map<String, Long>> shapes(String name) {
         List<Map<String, Long>> out = new ArrayList<>(GenericBackendTest.shapes(name));
         if (!name.equals("gqa")) {
