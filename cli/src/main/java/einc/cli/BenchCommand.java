@@ -83,10 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String b : chosen)
             if (!BACKENDS.contains(b)) throw EincException.plain(Code.BAD_ARGUMENT, "unknown backend '" + b + "'; bench knows " + String.join(", ", BACKENDS));
         if (reps < 1 || warmup < 0 || threads < 1) throw EincException.plain(Code.BAD_ARGUMENT, "--reps and --threads must be at least 1, --warmup at least 0");
-        List<Cascade> all = Sources.compile(file);
-        Cascade c = cascadeName == null ? (all.size() == 1 ? all.getFirst() : null)
-                : all.stream().filter(k -> k.name().equals(cascadeName)).findFirst().orElse(null);
-        if (c == null) throw EincException.plain(Code.UNKNOWN_CASCADE, "name the cascade of '" + file + "' with --cascade (it has " + all.size() + ")");
+        Cascade c = Sources.pick(Sources.compile(file), file, cascadeName);
         Extents x = Extents.bind(c, Map.of(), Assignments.shapes(shapes));
         Map<String, Double> values = Interpreter.params(c, x, Assignments.params(params));
         OptionalDouble flops = JvmBackend.attentionFlops(c, x.values(), values);

@@ -5,6 +5,7 @@ import einc.codegen.jvm.JvmKernel;
 import einc.ir.Cascade;
 import einc.ir.Code;
 import einc.ir.EincException;
+import einc.ir.Source;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -72,21 +73,17 @@ final class CompileCommand implements Callable<Integer> {
             throw EincException.plain(Code.BAD_ARGUMENT, "--emit '" + emit + "' does not fit --target " + target + "; it can be " + String.join(" or ", emits));
         if (emit == null && output == null)
             throw EincException.plain(Code.BAD_ARGUMENT, "say where to write the kernels with -o DIR (or print them with --emit=" + emits.getFirst() + ")");
-        String text = Sources.read(file).text();
-        List<Cascade> cascades = Sources.compile(file);
+        Source source = Sources.read(file);
+        List<Cascade> cascades = Sources.compile(source);
+        List<Cascade> chosen = Sources.select(cascades, file, cascadeName);
         PrintWriter out = spec.commandLine().getOut();
         if (target.equals("cuda")) {
-            List<Cascade> chosen = cascades.stream().filter(c -> cascadeName == null || c.name().equals(cascadeName)).toList();
-            if (chosen.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
             if (emit != null) CudaCompile.emit(chosen, !noFuse, out);
             else CudaCompile.write(chosen, cascades.size() > 1, output, !noFuse, arch, out);
             out.flush();
             return Main.OK;
         }
-        boolean any = false;
-        for (Cascade c : cascades) {
-            if (cascadeName != null && !c.name().equals(cascadeName)) continue;
-            any = true;
+        for (Cascade c : chosen) {
             Backends.Plan plan = optimize.plan(c);
             if (target.equals("llvm")) {
                 Cascade p = plan.optimized();
@@ -100,11 +97,10 @@ final class CompileCommand implements Callable<Integer> {
             if (emit != null) {
                 out.print(k.text());
             } else {
-                Path manifest = k.write(output, Version.get(), sha256(text));
+                Path manifest = k.write(output, Version.get(), sha256(source.text()));
                 out.println(c.name() + ": " + (k.fusedClass() != null ? "fused + generic" : "generic (" + k.fusedNote() + ")") + " -> " + manifest);
             }
         }
-        if (!any) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'");
         out.flush();
         return Main.OK;
     }

@@ -112,18 +112,12 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** The cascade named by {@code --cascade}; else every cascade, or the only one when the output is JSON or DOT. */
     private List<Cascade> pick(List<Cascade> cascades) {
-        List<String> names = cascades.stream().map(Cascade::name).toList();
-        String those = "its cascades are " + String.join(", ", names);
-        if (cascadeName != null) {
-            return List.of(cascades.stream().filter(k -> k.name().equals(cascadeName)).findFirst().orElseThrow(() -> new EincException(
-                    Diagnostic.error(null, Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'").withHint(those))));
-        }
-        if (cascades.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' holds no cascade");
-        if (cascades.size() > 1 && (json || dot != null)) {
+        List<Cascade> chosen = Sources.select(cascades, file, cascadeName);
+        if (chosen.size() > 1 && (json || dot != null)) {
             throw new EincException(Diagnostic.error(null, Code.UNKNOWN_CASCADE,
-                    "'" + file + "' holds " + cascades.size() + " cascades; choose one with --cascade NAME for --json or --dot").withHint(those));
+                    "'" + file + "' holds " + cascades.size() + " cascades; choose one with --cascade NAME for --json or --dot").withHint(Sources.those(cascades)));
         }
-        return cascades;
+        return chosen;
     }
 
     /** Every index of {@code --shape} must be an index of the cascade: a typo would silently leave a formula. */

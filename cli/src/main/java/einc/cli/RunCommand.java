@@ -3,7 +3,6 @@ package einc.cli;
 import einc.ir.Cascade;
 import einc.ir.Code;
 import einc.ir.Dense;
-import einc.ir.Diagnostic;
 import einc.ir.EincException;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
@@ -72,7 +71,7 @@ final class RunCommand implements Callable<Integer> {
         Backends.Backend runner = Backends.byName(backend);
         Map<String, Long> explicit = Assignments.shapes(shapes);
         Map<String, Double> given = Assignments.params(params);
-        Backends.Plan plan = optimize.plan(pick(Sources.compile(file)));
+        Backends.Plan plan = optimize.plan(Sources.pick(Sources.compile(file), file, cascadeName));
         Cascade c = plan.optimized();
 
         Map<String, Dense> fromFiles = readInputs(c);
@@ -93,20 +92,6 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().print(summary.render());
         spec.commandLine().getOut().flush();
         return Main.OK;
-    }
-
-    /** The cascade named by {@code --cascade}, or the file's only one. */
-    private Cascade pick(List<Cascade> cascades) {
-        List<String> names = cascades.stream().map(Cascade::name).toList();
-        String those = "its cascades are " + String.join(", ", names);
-        if (cascadeName != null) {
-            return cascades.stream().filter(k -> k.name().equals(cascadeName)).findFirst().orElseThrow(() -> new EincException(
-                    Diagnostic.error(null, Code.UNKNOWN_CASCADE, "'" + file + "' has no cascade '" + cascadeName + "'").withHint(those)));
-        }
-        if (cascades.size() == 1) return cascades.getFirst();
-        if (cascades.isEmpty()) throw EincException.plain(Code.UNKNOWN_CASCADE, "'" + file + "' holds no cascade");
-        throw new EincException(Diagnostic.error(null, Code.UNKNOWN_CASCADE,
-                "'" + file + "' holds " + cascades.size() + " cascades; choose one with --cascade NAME").withHint(those));
     }
 
     /** The inputs that have a file {@code NAME.npy} in {@code --inputs}, in declaration order. */

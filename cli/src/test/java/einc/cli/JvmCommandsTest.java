@@ -43,4 +43,30 @@ class JvmCommandsTest {
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("reference ")), r.out());
         assertTrue(r.err().contains("8/8"), "progress bar: " + r.err());
     }
+
+    @Test
+    void compileAndBenchNameTheCascadesOfAFileWhenTheChoiceIsWrong(@TempDir Path tmp) throws Exception {
+        Path two = tmp.resolve("two.ein");
+        java.nio.file.Files.writeString(two, """
+                cascade first {
+                  input X[i]
+                  output Y[i]
+                  Y[i] = 2 * X[i]
+                }
+                cascade second {
+                  input X[i]
+                  output Z[]
+                  Z = X[i]
+                }
+                """);
+        CliTest.Result unknown = CliTest.einc("compile", two.toString(), "--cascade", "third", "-o", tmp.resolve("k").toString());
+        assertEquals(1, unknown.status());
+        assertTrue(unknown.err().contains("has no cascade 'third'") && unknown.err().contains("its cascades are first, second"), unknown.err());
+        CliTest.Result ambiguous = CliTest.einc("bench", two.toString(), "--shape", "i=4", "--reps", "1", "--warmup", "0");
+        assertEquals(1, ambiguous.status());
+        assertTrue(ambiguous.err().contains("holds 2 cascades; choose one with --cascade NAME"), ambiguous.err());
+        CliTest.Result one = CliTest.einc("compile", two.toString(), "--cascade", "second", "-o", tmp.resolve("k").toString());
+        assertEquals(0, one.status(), one.err());
+        assertTrue(one.out().startsWith("second: ") && !one.out().contains("first"), one.out());
+    }
 }
