@@ -24,7 +24,17 @@ final class Backends {
      * runs {@code optimized} unless a fused kernel of its own recognizes {@code written}: the
      * fused attention kernels match the multi-pass form and do the online softmax themselves.
      */
-    record Plan(Cascade written, Cascade optimized) {}
+    record Plan(Cascade written, Cascade optimized) {
+
+        /**
+         * Binds the extents of {@code optimized}, after checking them on {@code written} so that an
+         * error (a shape conflict, a division by zero) points at the user's own source lines.
+         */
+        Extents bind(Map<String, int[]> inputShapes, Map<String, Long> explicit) {
+            if (written != optimized) Extents.bind(written, inputShapes, explicit);
+            return Extents.bind(optimized, inputShapes, explicit);
+        }
+    }
 
     private static final Map<String, Backend> ALL = new LinkedHashMap<>();
 
