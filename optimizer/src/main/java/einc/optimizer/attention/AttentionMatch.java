@@ -1,4 +1,4 @@
-package einc.codegen.jvm;
+package einc.optimizer.attention;
 
 import einc.ir.Cascade;
 import einc.ir.Einsum;
@@ -11,6 +11,7 @@ import einc.ir.TensorDecl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Recognizes attention in a cascade, for the fused kernel: a dot product over one index
@@ -20,36 +21,51 @@ import java.util.Set;
  * V, normalized before ({@code A = SN / SD}) or after ({@code SNV / SD}) where there is a sum.
  * Anything else is "not applicable, because ..." and runs on the generic path.
  */
-final class AttentionMatch {
+public final class AttentionMatch {
 
     /** The recognized attention, or null and the reason it was not recognized. */
-    record Result(Attention attention, String reason) {}
+    public record Result(Attention attention, String reason) {}
 
     /**
      * What the fused kernel needs. Accesses keep their batch positions (any index expression of the
      * batch ranks); {@code mod} is the composed score modification over {@link #SCORE}, or null;
      * {@code mask} the conjuncts of every {@code where} on the score chain.
+     *
+     * @param p the query index
+     * @param m the key index (reduced by the weighted sum)
+     * @param e the index the dot product reduces
+     * @param f the output's value index
+     * @param emptyIsNaN whether the division by the sum of weights is deferred to the end ({@code SNV / SD}),
+     *        so that a row with no key is 0/0 = NaN; otherwise such a row is 0
+     * @param norm how the weights are normalized
      */
-    record Attention(String p, String m, String e, String f,
+    public record Attention(String p, String m, String e, String f,
                      Expr.Access q, Expr.Access k, Expr.Access v, Expr.Access out,
                      Expr scale, Expr mod, List<Expr> mask, boolean emptyIsNaN, Norm norm) {}
 
     /** How the weights are normalized over the keys; the ordinal is the template's {@code norm()} code. */
-    enum Norm { SOFTMAX, L1, NONE }
+    public enum Norm { SOFTMAX, L1, NONE }
 
     /** The placeholder for the incoming score in {@link Attention#mod}. */
-    static final Expr.Access SCORE = new Expr.Access("$score", List.of());
+    public static final Expr.Access SCORE = new Expr.Access("$score", List.of());
 
     private AttentionMatch() {}
 
     /** Whether mask conjunct {@code x} is tested per key rather than turned into loop bounds. */
-    static boolean isLaneMask(Expr x, String p, String m) {
+    public static boolean isLaneMask(Expr x, String p, String m) {
         return Bounds.of(x, p, m) == null && Bounds.target(x, m) == null;
     }
 
-    static Result match(Cascade c) {
+    /**
+     * What a backend's fused kernel computes lane-wise in a score modification: the functions and
+     * operators it has, and how a reason names it ("the vector path").
+     */
+    public record Support(Predicate<Expr.Fn> fn, Predicate<Expr.Op> op, String name) {}
+
+    /** Recognizes attention in {@code c} whose score modification uses only what {@code support} has. */
+    public static Result match(Cascade c, Support support) {
         try {
-            return new Result(new Matcher(c).run(), "");
+            return new Result(new Matcher(c, support).run(), "");
         } catch (NoMatch n) {
             return new Result(null, n.getMessage());
         }
@@ -66,10 +82,12 @@ final class AttentionMatch {
         private final Cascade c;
         private final List<String> batch;
         private final List<Einsum> body;
+        private final Support support;
         private int at = 0;
 
-        Matcher(Cascade c) {
+        Matcher(Cascade c, Support support) {
             this.c = c;
+            this.support = support;
             this.batch = c.batchRanks();
             this.body = c.statements();
         }
@@ -330,14 +348,14 @@ final class AttentionMatch {
             List<Expr> bad = new ArrayList<>();
             Exprs.forEach(x, n -> {
                 switch (n) {
-                    case Expr.Unary(Expr.Fn fn, Expr y) when VectorCode.unary(fn) == null && VectorCode.helper(fn) == null -> bad.add(n);
-                    case Expr.Binary(Expr.Op op, Expr a, Expr b) when VectorCode.binary(op) == null -> bad.add(n);
+                    case Expr.Unary(Expr.Fn fn, Expr y) when !support.fn().test(fn) -> bad.add(n);
+                    case Expr.Binary(Expr.Op op, Expr a, Expr b) when !support.op().test(op) -> bad.add(n);
                     case Expr.Select s -> bad.add(n);
                     case Expr.IndexValue(String i) when !i.equals(p) && !i.equals(m) && !batch.contains(i) -> bad.add(n);
                     default -> {}
                 }
             });
-            if (!bad.isEmpty()) throw new NoMatch("the score modification uses " + bad.getFirst() + ", which the vector path lacks");
+            if (!bad.isEmpty()) throw new NoMatch("the score modification uses " + bad.getFirst() + ", which " + support.name() + " lacks");
         }
     }
 }
