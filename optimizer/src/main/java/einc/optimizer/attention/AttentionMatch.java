@@ -64,6 +64,16 @@ public final class AttentionMatch {
 
     /** Recognizes attention in {@code c} whose score modification uses only what {@code support} has. */
     public static Result match(Cascade c, Support support) {
+        Result direct = matchAsWritten(c, support);
+        if (direct.attention() != null) return direct;
+        // the optimized plan: online softmax tiled over the keys, which the fused kernels do themselves
+        java.util.Optional<OnlineForm.Untiled> untiled = OnlineForm.untile(c);
+        if (untiled.isEmpty()) return direct;
+        Result read = matchAsWritten(untiled.get().cascade(), support);
+        return read.attention() != null ? read : new Result(null, "read untiled, " + read.reason());
+    }
+
+    private static Result matchAsWritten(Cascade c, Support support) {
         try {
             return new Result(new Matcher(c, support).run(), "");
         } catch (NoMatch n) {

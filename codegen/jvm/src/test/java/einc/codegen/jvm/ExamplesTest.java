@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class ExamplesTest {
 
     static final List<Map<String, Long>> SHAPES = List.of(
-            Map.of("b", 1L, "h", 2L, "p", 16L, "m", 16L, "e", 16L, "f", 16L),
-            Map.of("b", 2L, "h", 1L, "p", 13L, "m", 77L, "e", 5L, "f", 7L));
+            Map.of("b", 1L, "h", 2L, "g", 1L, "p", 16L, "m", 16L, "e", 16L, "f", 16L),
+            Map.of("b", 2L, "h", 1L, "g", 1L, "p", 13L, "m", 77L, "e", 5L, "f", 7L));
 
     static List<Path> examples() throws IOException {
         Path root = Path.of("../../examples");
