@@ -203,11 +203,37 @@ public final class AttentionMatch {
                 sn = score;
                 sd = sum(next("the sum of the weights"), sn, sIx, m, p, "no sum of the weights over m");
             } else {
-                // No normalization: the weights times V, summed over m, are the output.
+                // No normalization: the weights times V, summed over m, are the output; as optimized,
+                // the weight may be written inside the sum (sum g(s) * V) and a uniform factor after it.
                 Einsum s6 = next("the weighted sum of V");
-                require(at == body.size(), "statements follow the attention output");
-                Expr.Access v = weighted(s6, score, sIx, m);
-                return finish(Norm.NONE, s6, s6.target().indices().getLast().plainIndex(), v, false, accesses, scale, mod, mask, p, m, e);
+                Expr.Access v;
+                if (s6.body() instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL
+                        && (a instanceof Expr.Access va && !va.tensor().equals(score) && reads(b, score)
+                            || b instanceof Expr.Access vb && !vb.tensor().equals(score) && reads(a, score))) {
+                    require(s6.reduceOp() == ReduceOp.SUM && s6.reducedIndices().equals(List.of(m)) && s6.where() == null,
+                            "the weighted sum is not a sum over m");
+                    boolean vFirst = a instanceof Expr.Access va && !va.tensor().equals(score) && reads(b, score);
+                    v = (Expr.Access) (vFirst ? a : b);
+                    Expr applied = substitute(vFirst ? b : a, score, sIx);
+                    mod = mod == null ? applied : compose(applied, mod);
+                } else {
+                    v = weighted(s6, score, sIx, m);
+                }
+                Einsum last = s6;
+                if (at < body.size()) {
+                    Einsum s7 = next("the output");
+                    require(at == body.size(), "statements follow the attention output");
+                    require(s7.reduction() == null && s7.where() == null
+                            && s7.body() instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr k7)
+                            && (op7 == Expr.Op.DIV || op7 == Expr.Op.MUL) && na.tensor().equals(s6.tensor())
+                            && local(na, 2).equals(local(s6.target(), 2)), "statements follow the attention output");
+                    Expr.Binary out = (Expr.Binary) s7.body();
+                    requireUniform(out.b(), "the factor of the output");
+                    Expr applied = new Expr.Binary(out.op(), SCORE, out.b());
+                    mod = mod == null ? applied : compose(applied, mod);
+                    last = s7;
+                }
+                return finish(Norm.NONE, last, s6.target().indices().getLast().plainIndex(), v, false, accesses, scale, mod, mask, p, m, e);
             }
             // 4. Normalize then weight, or weight then normalize.
             Einsum s6 = next("the weighted sum of V");
@@ -227,11 +253,17 @@ public final class AttentionMatch {
             } else {
                 v = weighted(s6, sn, sIx, m);
                 f = s6.target().indices().getLast().plainIndex();
+                // select(SD == 0, 0, N / SD), as OnlineSoftmax guards it: an emptied row is 0, not 0 / 0
+                Expr out = s7.body();
+                boolean guarded = out instanceof Expr.Select(Expr.Binary(Expr.Op eq, Expr.Access ga, Expr.Const(double zero)),
+                        Expr.Const(double zero2), Expr division)
+                        && eq == Expr.Op.EQ && zero == 0 && zero2 == 0 && ga.tensor().equals(sd) && local(ga, 1).equals(List.of(p));
+                if (guarded) out = ((Expr.Select) out).b();
                 require(s7.reduction() == null && s7.where() == null
-                        && s7.body() instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr.Access da) && op7 == Expr.Op.DIV
+                        && out instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr.Access da) && op7 == Expr.Op.DIV
                         && na.tensor().equals(s6.tensor()) && local(na, 2).equals(local(s6.target(), 2))
                         && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)), "the output is not the weighted sum over the sum of the weights");
-                deferred = true;
+                deferred = !guarded;
             }
             return finish(norm, s7, f, v, deferred, accesses, scale, mod, mask, p, m, e);
         }
@@ -281,7 +313,11 @@ public final class AttentionMatch {
         }
 
         private boolean reads(Einsum s, String tensor) {
-            return Exprs.tensorsRead(s.body()).contains(tensor);
+            return reads(s.body(), tensor);
+        }
+
+        private static boolean reads(Expr x, String tensor) {
+            return Exprs.tensorsRead(x).contains(tensor);
         }
 
         private static void flatten(Expr x, List<Expr> out) {

@@ -49,6 +49,19 @@ class ExamplesTest {
         return out;
     }
 
+    /** What {@code einc run} compiles, the optimized plan (online softmax tiled over the keys), is fused too. */
+    @Test
+    void theOptimizedPlansOfAttentionExamplesAreFused() throws IOException {
+        for (String f : List.of("softmax", "causal", "sliding_window", "sinks_window", "alibi", "softcap", "gqa", "mqa",
+                "sigmoid", "relu", "softplus_l1", "softmax_1pass")) {
+            Path file = Path.of("../../examples/attention", f + ".ein");
+            for (Cascade c : Frontend.compile(new Source(file.toString(), Files.readString(file)))) {
+                JvmKernel k = JvmBackend.compile(Pipeline.run(c, Pipeline.Options.defaults()).optimized());
+                assertNotNull(k.fusedClass(), f + ": " + k.fusedNote());
+            }
+        }
+    }
+
     @Test
     void attentionWithoutSoftmaxOrWithMasksBeyondBoundsIsFused() throws IOException {
         for (String f : List.of("sigmoid.ein", "relu.ein", "softplus_l1.ein", "sliding_window.ein", "sinks_window.ein")) {
