@@ -31,7 +31,9 @@ final class Backends {
     static {
         ALL.put("reference", (plan, x, in, params) -> Interpreter.run(plan.optimized(), x, in, params));
         ALL.put("jvm", JvmRunner::run);
-        ALL.put("llvm", (plan, x, in, params) -> LlvmRunner.run(plan.optimized(), x, in, params));
+        // the fused LLVM kernel, like the JVM's, recognizes the cascade as written; anything else runs optimized
+        ALL.put("llvm", (plan, x, in, params) -> LlvmRunner.run(
+                einc.codegen.llvm.LlvmBackend.choose(plan.written(), plan.optimized()), x, in, params));
         // the fused CUDA kernel recognizes the cascade as written (multi-pass); anything else runs optimized
         ALL.put("cuda", (plan, x, in, params) -> einc.codegen.cuda.CudaBackend.run(
                 einc.codegen.cuda.AttentionRecognizer.recognize(plan.written()).pattern().isPresent() ? plan.written() : plan.optimized(), x, in, params));

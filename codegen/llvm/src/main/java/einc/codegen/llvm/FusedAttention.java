@@ -18,23 +18,25 @@ import java.util.Set;
  * The fused flash-attention kernel of the LLVM backend, for cascades {@link AttentionMatch}
  * recognizes. One task is one tile of {@link #BR} query rows of one batch point; tasks of a batch
  * point are ordered outside in (first tile, last tile, second, ...) so that any contiguous range of
- * them carries about the same causal work. K is transposed into key tiles of {@link #BC} once per
- * batch point a call meets (GQA heads that share K share it). Per key tile: scores of {@link #R1}
- * rows x 32 keys in 16 {@code <16 x float>} registers, then per row the score modification, the
- * masks (bounds from {@link Bounds} as the key range of the row, other conditions lane by lane)
- * and the online softmax (or plain sums for l1 / no normalization), then {@link #R2} rows x 64
- * columns of the output in 16 registers. Key tiles outside every row's range are skipped.
+ * them carries about the same causal work. Scores are kept transposed, one vector of 16 query rows
+ * per key, so the online softmax needs no horizontal reduction: per key tile of {@link #BC}, scores
+ * of 32 rows x {@link #KB} keys in 16 {@code <16 x float>} registers (scaled Q transposed once per
+ * task, K rows broadcast), then per group of 16 rows the score modification, the masks (bounds from
+ * {@link Bounds} as the key range of each row, other conditions per lane) and the online softmax
+ * (or plain sums for l1 / no normalization), then {@link #R2} rows x 64 columns of the output in
+ * 16 registers. Key tiles outside every row's range and groups of rows that see none of a tile are
+ * skipped.
  */
 final class FusedAttention {
 
     /** Lanes per vector. */
     static final int VL = 16;
     /** Keys per tile. */
-    static final int BC = 32;
+    static final int BC = 64;
+    /** Keys per block of scores (with 32 query rows: 16 registers). */
+    static final int KB = 8;
     /** Query rows per task. */
     static final int BR = 64;
-    /** Query rows per block of scores. */
-    static final int R1 = 8;
     /** Query rows per block of the weighted sum of V. */
     static final int R2 = 4;
     /** Vectors of output columns per block of the weighted sum. */
@@ -208,19 +210,16 @@ final class FusedAttention {
         String nP = ext.get(a.p()), nM = ext.get(a.m()), nE = ext.get(a.e()), nF = ext.get(a.f());
         b.comment("fused attention: norm " + a.norm() + ", " + a.mask().size() + " mask conjuncts, mod " + (a.mod() == null ? "none" : a.mod()));
         String tilesP = sdiv(b.add(nP, Integer.toString(BR - 1)), Integer.toString(BR));
-        String tilesM = sdiv(b.add(nM, Integer.toString(BC - 1)), Integer.toString(BC));
         String fpad = b.mul(sdiv(b.add(nF, "15"), "16"), "16");
-        String kt = b.let("call ptr @malloc(i64 " + b.add(b.mul(b.mul(tilesM, nE), Integer.toString(BC * 4)), "64") + ")");
         String qs = b.let("call ptr @malloc(i64 " + b.add(b.mul(nE, Integer.toString(BR * 4)), "64") + ")");
         String accBytes = b.mul(fpad, Integer.toString(BR * 4));
         String acc = b.let("call ptr @malloc(i64 " + b.add(accBytes, "64") + ")");
         String st = b.alloca("[" + BR * BC + " x float], align 64");
-        String loA = b.alloca("[" + BR + " x i64]"), hiA = b.alloca("[" + BR + " x i64]");
-        String maxA = b.alloca("[" + BR + " x float]"), sumA = b.alloca("[" + BR + " x float]"), corrA = b.alloca("[" + BR + " x float]");
-        String flags = b.alloca("[" + BR / R1 + " x i8]");
-        String cached = b.alloca("ptr");
+        String loA = b.alloca("[" + BR + " x i64], align 64"), hiA = b.alloca("[" + BR + " x i64], align 64");
+        String maxA = b.alloca("[" + BR + " x float], align 64"), sumA = b.alloca("[" + BR + " x float], align 64");
+        String corrA = b.alloca("[" + BR + " x float], align 64");
+        String flags = b.alloca("[" + BR / VL + " x i8]");
         String tileLoS = b.alloca("i64"), tileHiS = b.alloca("i64");
-        b.store("ptr", "null", cached);
 
         IrBuilder.Loop task = b.open("task", "%lo", "%hi");
         String t = task.index();
@@ -241,28 +240,11 @@ final class FusedAttention {
         String vb = b.gep("float", data.get(a.v().tensor()), batchOffset(a.v(), a.v().indices().size() - 2));
         String ob = b.gep("float", data.get(a.out().tensor()), batchOffset(a.out(), a.out().indices().size() - 2));
 
-        b.comment("K transposed by key tiles (zero past M), once per K a call meets");
-        String fresh = b.let("icmp ne ptr " + kb + ", " + b.load("ptr", cached));
-        String joinK = b.ifThen(fresh);
-        IrBuilder.Loop km = b.open("kt.m", "0", b.mul(tilesM, Integer.toString(BC)));
-        String mm = km.index();
-        String inM = b.let("icmp slt i64 " + mm + ", " + nM);
-        String krow = b.gep("float", kb, b.mul(b.select(inM, "i64", mm, "0"), nE));
-        String ktRow = b.gep("float", kt, b.add(b.mul(sdiv(mm, Integer.toString(BC)), b.mul(nE, Integer.toString(BC))),
-                b.let("srem i64 " + mm + ", " + BC)));
-        IrBuilder.Loop ke = b.open("kt.e", "0", nE);
-        String kv = b.load("float", b.gep("float", krow, ke.index()));
-        b.store("float", b.select(inM, "float", kv, "0.0"), b.gep("float", ktRow, b.mul(ke.index(), Integer.toString(BC))));
-        b.close(ke);
-        b.close(km);
-        b.store("ptr", kb, cached);
-        b.endIf(joinK);
-
         String p0 = b.mul(qt, Integer.toString(BR));
         String rows = min(Integer.toString(BR), b.sub(nP, p0));
         String scale = a.scale() == null ? "1.0" : b.let("fptrunc double " + new Lower("double", 1, null, null, null).number(a.scale()) + " to float");
 
-        b.comment("per row: the key range its bounds allow, running max and sum, scaled Q");
+        b.comment("per row: the key range its bounds allow, running max and sum, scaled Q transposed (qs[e][row])");
         b.store("i64", nM, tileLoS);
         b.store("i64", "0", tileHiS);
         IrBuilder.Loop rl = b.open("row", "0", Integer.toString(BR));
@@ -279,10 +261,10 @@ final class FusedAttention {
         b.store("float", "0xFFF0000000000000", b.gep("float", maxA, r));
         b.store("float", "0.0", b.gep("float", sumA, r));
         String qrow = b.gep("float", qb, b.mul(b.select(active, "i64", p, "0"), nE));
-        String qsRow = b.gep("float", qs, b.mul(r, nE));
+        String qsCol = b.gep("float", qs, r);
         IrBuilder.Loop qe = b.open("qs.e", "0", nE);
         String qv = b.let("fmul float " + scale + ", " + b.load("float", b.gep("float", qrow, qe.index())));
-        b.store("float", b.select(active, "float", qv, "0.0"), b.gep("float", qsRow, qe.index()));
+        b.store("float", b.select(active, "float", qv, "0.0"), b.gep("float", qsCol, b.mul(qe.index(), Integer.toString(BR))));
         b.close(qe);
         b.close(rl);
         b.line("call void @llvm.memset.p0.i64(ptr " + acc + ", i8 0, i64 " + accBytes + ", i1 false)");
@@ -293,33 +275,43 @@ final class FusedAttention {
         String last = b.select(any, "i64", sdiv(b.add(tHi, Integer.toString(BC - 1)), Integer.toString(BC)), "0");
         IrBuilder.Loop kl = b.open("ktile", first, last);
         String m0 = b.mul(kl.index(), Integer.toString(BC));
-        String ktBase = b.gep("float", kt, b.mul(kl.index(), b.mul(nE, Integer.toString(BC))));
         String m1 = b.add(m0, Integer.toString(BC));
 
-        b.comment("scores of blocks of " + R1 + " rows that see this key tile");
-        IrBuilder.Loop bl = b.open("sblock", "0", Integer.toString(BR / R1));
-        String rb = b.mul(bl.index(), Integer.toString(R1));
-        String blockAny = "false";
-        for (int k = 0; k < R1; k++) blockAny = b.or(blockAny, sees(loA, hiA, b.add(rb, Integer.toString(k)), m0, m1));
-        b.store("i8", b.let("zext i1 " + blockAny + " to i8"), b.gep("i8", flags, bl.index()));
-        String joinS = b.ifThen(blockAny);
-        scores(qs, nE, ktBase, st, rb);
-        b.endIf(joinS);
-        b.close(bl);
+        b.comment("which groups of " + VL + " rows see this key tile");
+        for (int g = 0; g < BR / VL; g++) {
+            String lov = b.load(I64V, b.gep("i64", loA, Integer.toString(g * VL)));
+            String hiv = b.load(I64V, b.gep("i64", hiA, Integer.toString(g * VL)));
+            String sees = b.let("and <16 x i1> " + b.let("and <16 x i1> " + b.let("icmp slt " + I64V + " " + lov + ", " + splat("i64", m1)) + ", "
+                    + b.let("icmp sgt " + I64V + " " + hiv + ", " + splat("i64", m0))) + ", " + b.let("icmp slt " + I64V + " " + lov + ", " + hiv));
+            String bits = b.let("bitcast <16 x i1> " + sees + " to i16");
+            b.store("i8", b.let("zext i1 " + b.let("icmp ne i16 " + bits + ", 0") + " to i8"), b.gep("i8", flags, Integer.toString(g)));
+        }
 
-        b.comment("per row: modification, masks, online softmax");
-        IrBuilder.Loop sr = b.open("srow", "0", Integer.toString(BR));
-        String flag = b.load("i8", b.gep("i8", flags, sdiv(sr.index(), Integer.toString(R1))));
-        String joinF = b.ifThen(b.let("icmp ne i8 " + flag + ", 0"));
-        rowStep(sr.index(), b.add(p0, sr.index()), m0, m1, loA, hiA, st, maxA, sumA, corrA);
-        b.endIf(joinF);
-        b.close(sr);
+        b.comment("scores transposed (st[key][row]), blocks of " + 2 * VL + " rows x " + KB + " keys");
+        String lastKey = b.sub(nM, "1");
+        for (int half2 = 0; half2 < BR / (2 * VL); half2++) {
+            String f0 = b.load("i8", b.gep("i8", flags, Integer.toString(2 * half2)));
+            String f1 = b.load("i8", b.gep("i8", flags, Integer.toString(2 * half2 + 1)));
+            String joinS = b.ifThen(b.let("icmp ne i8 " + b.let("or i8 " + f0 + ", " + f1) + ", 0"));
+            IrBuilder.Loop kg = b.open("kgroup", "0", Integer.toString(BC / KB));
+            scores(qs, nE, kb, lastKey, b.add(m0, b.mul(kg.index(), Integer.toString(KB))), st, b.mul(kg.index(), Integer.toString(KB)), half2 * 2 * VL);
+            b.close(kg);
+            b.endIf(joinS);
+        }
+
+        b.comment("per group of " + VL + " rows: modification, masks, online softmax");
+        for (int g = 0; g < BR / VL; g++) {
+            String flag = b.load("i8", b.gep("i8", flags, Integer.toString(g)));
+            String joinF = b.ifThen(b.let("icmp ne i8 " + flag + ", 0"));
+            groupStep(g * VL, p0, m0, loA, hiA, st, maxA, sumA, corrA);
+            b.endIf(joinF);
+        }
 
         b.comment("the weighted sum of V, blocks of " + R2 + " rows");
         String jn = min(Integer.toString(BC), b.sub(tHi, m0));
         IrBuilder.Loop vl = b.open("vblock", "0", Integer.toString(BR / R2));
         String rb2 = b.mul(vl.index(), Integer.toString(R2));
-        String flag2 = b.load("i8", b.gep("i8", flags, sdiv(rb2, Integer.toString(R1))));
+        String flag2 = b.load("i8", b.gep("i8", flags, sdiv(rb2, Integer.toString(VL))));
         String joinV = b.ifThen(b.let("icmp ne i8 " + flag2 + ", 0"));
         weighted(rb2, m0, jn, vb, nF, fpad, acc, st, corrA);
         b.endIf(joinV);
@@ -345,111 +337,98 @@ final class FusedAttention {
         b.close(of);
         b.close(ol);
         b.close(task);
-        b.line("call void @free(ptr " + kt + ")");
         b.line("call void @free(ptr " + qs + ")");
         b.line("call void @free(ptr " + acc + ")");
         b.line("ret void");
         return b.finish("define void @" + symbol + "(ptr noalias %tens, ptr noalias %ext, ptr noalias %par, i64 %lo, i64 %hi) #0");
     }
 
-    /** Whether row {@code r} sees some key of {@code [m0, m1)}. */
-    private String sees(String loA, String hiA, String r, String m0, String m1) {
-        String lo = b.load("i64", b.gep("i64", loA, r)), hi = b.load("i64", b.gep("i64", hiA, r));
-        return b.and(b.and(b.let("icmp slt i64 " + lo + ", " + m1), b.let("icmp sgt i64 " + hi + ", " + m0)),
-                b.let("icmp slt i64 " + lo + ", " + hi));
-    }
-
-    /** The scores of rows {@code rb..rb+R1} against the key tile at {@code ktBase}, in registers, then into {@code st}. */
-    private void scores(String qs, String nE, String ktBase, String st, String rb) {
-        String[][] s = new String[R1][2];
-        for (int r = 0; r < R1; r++)
+    /**
+     * The scores of rows {@code r0..r0+32} against keys {@code mk..mk+KB} (K rows past the last
+     * key read the last one; they are masked later), {@code 2 x KB} registers over e, then into
+     * {@code st[key][row]} from key {@code j0} of the tile.
+     */
+    private void scores(String qs, String nE, String kb, String lastKey, String mk, String st, String j0, int r0) {
+        String[] krow = new String[KB];
+        for (int j = 0; j < KB; j++) krow[j] = b.gep("float", kb, b.mul(min(b.add(mk, Integer.toString(j)), lastKey), nE));
+        String[][] s = new String[KB][2];
+        for (int j = 0; j < KB; j++)
             for (int k = 0; k < 2; k++) {
-                s[r][k] = b.alloca(V);
-                b.store(V, "zeroinitializer", s[r][k]);
+                s[j][k] = b.alloca(V);
+                b.store(V, "zeroinitializer", s[j][k]);
             }
-        String qBlock = b.gep("float", qs, b.mul(rb, nE));
         IrBuilder.Loop el = b.open("dot.e", "0", nE);
         String e = el.index();
-        String kp = b.gep("float", ktBase, b.mul(e, Integer.toString(BC)));
-        String k0 = vload(kp), k1 = vload(b.gep("float", kp, "16"));
-        for (int r = 0; r < R1; r++) {
-            String q = b.load("float", b.gep("float", qBlock, b.add(b.mul(Integer.toString(r), nE), e)));
-            String qv = splat("float", q);
-            b.store(V, fma(qv, k0, b.load(V, s[r][0])), s[r][0]);
-            b.store(V, fma(qv, k1, b.load(V, s[r][1])), s[r][1]);
+        String qp = b.gep("float", qs, b.add(b.mul(e, Integer.toString(BR)), Integer.toString(r0)));
+        String q0 = vload(qp), q1 = vload(b.gep("float", qp, "16"));
+        for (int j = 0; j < KB; j++) {
+            String kv = splat("float", b.load("float", b.gep("float", krow[j], e)));
+            b.store(V, fma(q0, kv, b.load(V, s[j][0])), s[j][0]);
+            b.store(V, fma(q1, kv, b.load(V, s[j][1])), s[j][1]);
         }
         b.close(el);
-        for (int r = 0; r < R1; r++) {
-            String row = b.gep("float", st, b.mul(b.add(rb, Integer.toString(r)), Integer.toString(BC)));
-            vstore(b.load(V, s[r][0]), row);
-            vstore(b.load(V, s[r][1]), b.gep("float", row, "16"));
+        for (int j = 0; j < KB; j++) {
+            String at = b.gep("float", st, b.add(b.mul(b.add(j0, Integer.toString(j)), Integer.toString(BR)), Integer.toString(r0)));
+            b.line("store " + V + " " + b.load(V, s[j][0]) + ", ptr " + at + ", align 64");
+            b.line("store " + V + " " + b.load(V, s[j][1]) + ", ptr " + b.gep("float", at, "16") + ", align 64");
         }
     }
 
-    /** Row {@code r}'s step on one key tile: its weights into {@code st}, its correction into {@code corrA}. */
-    private void rowStep(String r, String p, String m0, String m1, String loA, String hiA, String st,
-                         String maxA, String sumA, String corrA) {
-        String row = b.gep("float", st, b.mul(r, Integer.toString(BC)));
-        String corrAt = b.gep("float", corrA, r);
-        String seen = sees(loA, hiA, r, m0, m1);
-        String joinNone = b.ifThen(b.not(seen));
-        vstore("zeroinitializer", row);
-        vstore("zeroinitializer", b.gep("float", row, "16"));
-        b.store("float", "1.0", corrAt);
-        b.endIf(joinNone);
-        String join = b.ifThen(seen);
-        String lo = b.load("i64", b.gep("i64", loA, r)), hi = b.load("i64", b.gep("i64", hiA, r));
-        String loV = splat("i64", lo), hiV = splat("i64", hi);
-        String fill = a.norm() == AttentionMatch.Norm.SOFTMAX ? "splat (float 0xFFF0000000000000)" : "zeroinitializer";
+    /**
+     * Rows {@code g0..g0+16} on one key tile, one vector of rows per key: the score modification and
+     * masks, then the online softmax (running max and sum per lane, no horizontal reductions), or
+     * the plain sums of l1 / no normalization; the weights go back into {@code st}, the corrections
+     * of earlier accumulations into {@code corrA}.
+     */
+    private void groupStep(int g0, String p0, String m0, String loA, String hiA, String st, String maxA, String sumA, String corrA) {
+        String g = Integer.toString(g0);
+        String pv = b.let("add " + I64V + " " + splat("i64", b.add(p0, g)) + ", " + IOTA);
+        String lov = b.load(I64V, b.gep("i64", loA, g)), hiv = b.load(I64V, b.gep("i64", hiA, g));
+        String maxAt = b.gep("float", maxA, g), sumAt = b.gep("float", sumA, g), corrAt = b.gep("float", corrA, g);
+        boolean softmax = a.norm() == AttentionMatch.Norm.SOFTMAX;
+        String fill = softmax ? "splat (float 0xFFF0000000000000)" : "zeroinitializer";
         List<Expr> lane = a.mask().stream().filter(x -> AttentionMatch.isLaneMask(x, a.p(), a.m())).toList();
-        String[] x = new String[2];
-        for (int k = 0; k < 2; k++) {
-            String at = b.gep("float", row, Integer.toString(k * VL));
-            String mi = b.let("add " + I64V + " " + splat("i64", b.add(m0, Integer.toString(k * VL))) + ", " + IOTA);
-            String v = vload(at);
-            if (a.mod() != null) v = new Lower("float", VL, p, mi, v).number(a.mod());
-            String keep = b.let("and <16 x i1> " + b.let("icmp sge " + I64V + " " + mi + ", " + loV) + ", "
-                    + b.let("icmp slt " + I64V + " " + mi + ", " + hiV));
-            for (Expr cond : lane) {
-                Lower l = new Lower("double", VL, p, mi, null);
-                keep = b.let("and <16 x i1> " + keep + ", " + l.cond(l.lower(cond)));
-            }
-            x[k] = b.let("select <16 x i1> " + keep + ", " + V + " " + v + ", " + V + " " + fill);
+        String red = b.alloca(V);
+        b.store(V, softmax ? fill : "zeroinitializer", red);
+        IrBuilder.Loop jl = b.open("mask.j", "0", Integer.toString(BC));
+        String j = jl.index();
+        String mj = b.add(m0, j);
+        String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
+        String x = b.let("load " + V + ", ptr " + at + ", align 64");
+        if (a.mod() != null) x = new Lower("float", VL, pv, mj, x).number(a.mod());
+        String mv = splat("i64", mj);
+        String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
+        for (Expr cond : lane) {
+            Lower l = new Lower("double", VL, pv, mj, null);
+            keep = b.let("and <16 x i1> " + keep + ", " + l.cond(l.lower(cond)));
         }
-        switch (a.norm()) {
-            case SOFTMAX -> {
-                String both = call(V, "llvm.maxnum.v16f32", x[0], x[1]);
-                decls.add("declare float @llvm.vector.reduce.fmax.v16f32(<16 x float>)");
-                String tmax = b.let("call float @llvm.vector.reduce.fmax.v16f32(" + V + " " + both + ")");
-                String maxAt = b.gep("float", maxA, r), sumAt = b.gep("float", sumA, r);
-                String old = b.load("float", maxAt);
-                String mx = call("float", "llvm.maxnum.f32", old, tmax);
-                String none = b.let("fcmp oeq float " + mx + ", 0xFFF0000000000000");
-                String mxs = b.select(none, "float", "0.0", mx);
-                String mv = splat("float", mxs);
-                String e0 = b.let("call " + V + " @einc.exp.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " " + x[0] + ", " + mv) + ")");
-                String e1 = b.let("call " + V + " @einc.exp.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " " + x[1] + ", " + mv) + ")");
-                String corr = b.let("call float @einc.exp(float " + b.let("fsub float " + old + ", " + mxs) + ")");
-                String tileSum = reduceAdd(b.let("fadd " + IrBuilder.FM + " " + V + " " + e0 + ", " + e1));
-                String sum = b.let("fadd float " + b.let("fmul float " + b.load("float", sumAt) + ", " + corr) + ", " + tileSum);
-                b.store("float", sum, sumAt);
-                b.store("float", mx, maxAt);
-                vstore(e0, row);
-                vstore(e1, b.gep("float", row, "16"));
-                b.store("float", corr, corrAt);
-            }
-            case L1, NONE -> {
-                if (a.norm() == AttentionMatch.Norm.L1) {
-                    String sumAt = b.gep("float", sumA, r);
-                    String tileSum = reduceAdd(b.let("fadd " + IrBuilder.FM + " " + V + " " + x[0] + ", " + x[1]));
-                    b.store("float", b.let("fadd float " + b.load("float", sumAt) + ", " + tileSum), sumAt);
-                }
-                vstore(x[0], row);
-                vstore(x[1], b.gep("float", row, "16"));
-                b.store("float", "1.0", corrAt);
-            }
+        x = b.let("select <16 x i1> " + keep + ", " + V + " " + x + ", " + V + " " + fill);
+        b.line("store " + V + " " + x + ", ptr " + at + ", align 64");
+        b.store(V, softmax ? call(V, "llvm.maxnum.v16f32", b.load(V, red), x) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
+        b.close(jl);
+        if (!softmax) {
+            if (a.norm() == AttentionMatch.Norm.L1)
+                b.line("store " + V + " " + b.let("fadd " + V + " " + b.let("load " + V + ", ptr " + sumAt + ", align 64") + ", " + b.load(V, red)) + ", ptr " + sumAt + ", align 64");
+            b.line("store " + V + " splat (float 1.0), ptr " + corrAt + ", align 64");
+            return;
         }
-        b.endIf(join);
+        String old = b.let("load " + V + ", ptr " + maxAt + ", align 64");
+        String mx = call(V, "llvm.maxnum.v16f32", old, b.load(V, red));
+        String none = b.let("fcmp oeq " + V + " " + mx + ", splat (float 0xFFF0000000000000)");
+        String mxs = b.let("select <16 x i1> " + none + ", " + V + " zeroinitializer, " + V + " " + mx);
+        String corr = b.let("call " + V + " @einc.exp.v16(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
+        b.store(V, "zeroinitializer", red);
+        IrBuilder.Loop el = b.open("exp.j", "0", Integer.toString(BC));
+        String at2 = b.gep("float", st, b.add(b.mul(el.index(), Integer.toString(BR)), g));
+        String w = b.let("call " + V + " @einc.exp.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
+                + b.let("load " + V + ", ptr " + at2 + ", align 64") + ", " + mxs) + ")");
+        b.line("store " + V + " " + w + ", ptr " + at2 + ", align 64");
+        b.store(V, b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + w), red);
+        b.close(el);
+        String sum = b.let("call " + V + " @llvm.fma.v16f32(" + V + " " + b.let("load " + V + ", ptr " + sumAt + ", align 64") + ", " + V + " " + corr + ", " + V + " " + b.load(V, red) + ")");
+        b.line("store " + V + " " + sum + ", ptr " + sumAt + ", align 64");
+        b.line("store " + V + " " + mx + ", ptr " + maxAt + ", align 64");
+        b.line("store " + V + " " + corr + ", ptr " + corrAt + ", align 64");
     }
 
     private String reduceAdd(String v) {
@@ -469,7 +448,7 @@ final class FusedAttention {
             String row = b.add(rb2, Integer.toString(r));
             corr[r] = splat("float", b.load("float", b.gep("float", corrA, row)));
             accRow[r] = b.gep("float", acc, b.mul(row, fpad));
-            wRow[r] = b.gep("float", st, b.mul(row, Integer.toString(BC)));
+            wRow[r] = b.gep("float", st, row);
         }
         String chunks = sdiv(nF, Integer.toString(FC * VL));
         IrBuilder.Loop cl = b.open("fchunk", "0", chunks);
@@ -507,7 +486,7 @@ final class FusedAttention {
             }
         }
         for (int r = 0; r < R2; r++) {
-            String w = splat("float", b.load("float", b.gep("float", wRow[r], j)));
+            String w = splat("float", b.load("float", b.gep("float", wRow[r], b.mul(j, Integer.toString(BR)))));
             for (int k = 0; k < n; k++) b.store(V, fma(w, v[k], b.load(V, acc[r][k])), acc[r][k]);
         }
         b.close(jl);
@@ -577,8 +556,9 @@ final class FusedAttention {
     /**
      * Lowers an expression of the score modification or the masks: in {@code float} (the
      * modification, with the inlined vector math) or {@code double} (masks, as the reference
-     * evaluates them), on one lane or {@link #VL}; {@code p} the query row (i64), {@code m} the
-     * key indices ({@code <16 x i64>}) or null, {@code score} the incoming scores or null.
+     * evaluates them), on one lane or {@link #VL} (one query row per lane); {@code p} the query row
+     * (i64, or {@code <16 x i64>} on {@link #VL} lanes), {@code m} the key (i64) or null,
+     * {@code score} the incoming scores or null.
      */
     private final class Lower {
         final String ty;
@@ -645,12 +625,10 @@ final class FusedAttention {
                 case Expr.Const(double x) -> new Val(constant(x), false);
                 case Expr.ParamRef(String n) -> new Val(uniform(par.get(n), "float"), false);
                 case Expr.ExtentRef(String ix) -> new Val(uniform(b.let("sitofp i64 " + ext.get(ix) + " to double"), "double"), false);
-                case Expr.IndexValue(String ix) when ix.equals(a.m()) -> {
-                    if (m == null) throw new IllegalStateException("the key index has no value here");
-                    yield new Val(b.let("sitofp " + I64V + " " + m + " to " + fty()), false);
-                }
+                case Expr.IndexValue(String ix) when ix.equals(a.p()) && width == VL ->
+                        new Val(b.let("sitofp " + I64V + " " + p + " to " + fty()), false);
                 case Expr.IndexValue(String ix) -> {
-                    String v = ix.equals(a.p()) ? p : env.get(ix);
+                    String v = ix.equals(a.p()) ? p : ix.equals(a.m()) ? m : env.get(ix);
                     if (v == null) throw new IllegalStateException("index '" + ix + "' has no value in the fused kernel");
                     yield new Val(uniform(b.let("sitofp i64 " + v + " to double"), "double"), false);
                 }
