@@ -390,22 +390,36 @@ final class FusedAttention {
         List<Expr> lane = a.mask().stream().filter(x -> AttentionMatch.isLaneMask(x, a.p(), a.m())).toList();
         String red = b.alloca(V);
         b.store(V, softmax ? fill : "zeroinitializer", red);
-        IrBuilder.Loop jl = b.open("mask.j", "0", Integer.toString(BC));
-        String j = jl.index();
-        String mj = b.add(m0, j);
-        String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
-        String x = b.let("load " + V + ", ptr " + at + ", align 64");
-        if (a.mod() != null) x = new Lower("float", VL, pv, mj, x).number(a.mod());
-        String mv = splat("i64", mj);
-        String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
-        for (Expr cond : lane) {
-            Lower l = new Lower("double", VL, pv, mj, null);
-            keep = b.let("and <16 x i1> " + keep + ", " + l.cond(l.lower(cond)));
+        // Every row of the group sees the whole tile and no mask is tested per key: no masking at all.
+        String inside = "false";
+        if (lane.isEmpty()) {
+            String all = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + splat("i64", m0)) + ", "
+                    + b.let("icmp sge " + I64V + " " + hiv + ", " + splat("i64", b.add(m0, Integer.toString(BC)))));
+            inside = b.let("icmp eq i16 " + b.let("bitcast <16 x i1> " + all + " to i16") + ", -1");
         }
-        x = b.let("select <16 x i1> " + keep + ", " + V + " " + x + ", " + V + " " + fill);
-        b.line("store " + V + " " + x + ", ptr " + at + ", align 64");
-        b.store(V, softmax ? call(V, "llvm.maxnum.v16f32", b.load(V, red), x) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
-        b.close(jl);
+        for (boolean masked : new boolean[] {false, true}) {
+            if (!masked && inside.equals("false")) continue;
+            String join = b.ifThen(masked ? b.not(inside) : inside);
+            IrBuilder.Loop jl = b.open(masked ? "mask.j" : "nomask.j", "0", Integer.toString(BC));
+            String j = jl.index();
+            String mj = b.add(m0, j);
+            String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
+            String x = b.let("load " + V + ", ptr " + at + ", align 64");
+            if (a.mod() != null) x = new Lower("float", VL, pv, mj, x).number(a.mod());
+            if (masked) {
+                String mv = splat("i64", mj);
+                String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
+                for (Expr cond : lane) {
+                    Lower l = new Lower("double", VL, pv, mj, null);
+                    keep = b.let("and <16 x i1> " + keep + ", " + l.cond(l.lower(cond)));
+                }
+                x = b.let("select <16 x i1> " + keep + ", " + V + " " + x + ", " + V + " " + fill);
+            }
+            if (masked || a.mod() != null) b.line("store " + V + " " + x + ", ptr " + at + ", align 64");
+            b.store(V, softmax ? call(V, "llvm.maxnum.v16f32", b.load(V, red), x) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
+            b.close(jl);
+            b.endIf(join);
+        }
         if (!softmax) {
             if (a.norm() == AttentionMatch.Norm.L1)
                 b.line("store " + V + " " + b.let("fadd " + V + " " + b.let("load " + V + ", ptr " + sumAt + ", align 64") + ", " + b.load(V, red)) + ", ptr " + sumAt + ", align 64");
