@@ -38,9 +38,9 @@ final class FusedAttention {
     /** Query rows per task. */
     static final int BR = 64;
     /** Query rows per block of the weighted sum of V. */
-    static final int R2 = 4;
+    static final int R2 = 8;
     /** Vectors of output columns per block of the weighted sum. */
-    static final int FC = 4;
+    static final int FC = 2;
 
     private static final String V = "<16 x float>";
     private static final String I64V = "<16 x i64>";
@@ -62,6 +62,7 @@ final class FusedAttention {
     private final AttentionMatch.Attention a;
     private final String symbol;
     private final Set<String> decls;
+    private final boolean avx512;
     private final List<String> indices;
     private IrBuilder b;
     private Map<String, String> ext;
@@ -69,13 +70,21 @@ final class FusedAttention {
     private final Map<String, String> env = new LinkedHashMap<>();
     private final Map<String, String> data = new LinkedHashMap<>();
 
-    FusedAttention(Cascade c, AttentionMatch.Attention a, String symbol, Set<String> decls) {
+    /** {@code avx512}: the target has AVX-512F (the softmax weights use {@code vscalefps}). */
+    FusedAttention(Cascade c, AttentionMatch.Attention a, String symbol, Set<String> decls, boolean avx512) {
         this.c = c;
+        this.avx512 = avx512;
         this.a = a;
         this.symbol = symbol;
         this.decls = decls;
         this.indices = c.indices().stream().map(IndexDef::name).toList();
         for (String line : VectorMath.DECLARATIONS.strip().split("\n")) decls.add(line.strip());
+        if (avx512) decls.add("declare <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float>, <16 x float>, <16 x float>, i16, i32)");
+    }
+
+    /** The vector math functions the kernel calls. */
+    String functions() {
+        return VectorMath.EXP + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 : VectorMath.EXP_NEG_PORTABLE);
     }
 
     /** The attention {@code c} is, when the fused kernel takes it; else null and the reason. */
@@ -430,11 +439,11 @@ final class FusedAttention {
         String mx = call(V, "llvm.maxnum.v16f32", old, b.load(V, red));
         String none = b.let("fcmp oeq " + V + " " + mx + ", splat (float 0xFFF0000000000000)");
         String mxs = b.let("select <16 x i1> " + none + ", " + V + " zeroinitializer, " + V + " " + mx);
-        String corr = b.let("call " + V + " @einc.exp.v16(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
+        String corr = b.let("call " + V + " @einc.expneg.v16(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
         b.store(V, "zeroinitializer", red);
         IrBuilder.Loop el = b.open("exp.j", "0", Integer.toString(BC));
         String at2 = b.gep("float", st, b.add(b.mul(el.index(), Integer.toString(BR)), g));
-        String w = b.let("call " + V + " @einc.exp.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
+        String w = b.let("call " + V + " @einc.expneg.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
                 + b.let("load " + V + ", ptr " + at2 + ", align 64") + ", " + mxs) + ")");
         b.line("store " + V + " " + w + ", ptr " + at2 + ", align 64");
         b.store(V, b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + w), red);

@@ -38,8 +38,11 @@ public final class ModuleEmitter {
     private final String targetAttributes;
     private final Set<String> usedMath = new LinkedHashSet<>();
 
-    private ModuleEmitter(Cascade c, String symbol, String targetAttributes) {
+    private final boolean avx512;
+
+    private ModuleEmitter(Cascade c, String symbol, String targetAttributes, boolean avx512) {
         this.c = c;
+        this.avx512 = avx512;
         this.plan = new NativePlan(c);
         this.symbol = symbol;
         this.targetAttributes = targetAttributes;
@@ -53,7 +56,7 @@ public final class ModuleEmitter {
     /** The module text; {@code cpu} and {@code features} become function attributes when not null. */
     public static String emit(Cascade c, String symbol, String triple, String dataLayout, String cpu, String features) {
         String attrs = cpu == null ? "" : "\"target-cpu\"=\"" + cpu + "\" \"target-features\"=\"" + features + "\" ";
-        return new ModuleEmitter(c, symbol, attrs).module(triple, dataLayout);
+        return new ModuleEmitter(c, symbol, attrs, features != null && features.contains("+avx512f")).module(triple, dataLayout);
     }
 
     /**
@@ -82,14 +85,14 @@ public final class ModuleEmitter {
         if (dataLayout != null) out.append("target datalayout = \"").append(dataLayout).append("\"\n");
         if (triple != null) out.append("target triple = \"").append(triple).append("\"\n");
         out.append('\n');
-        FusedAttention fused = match.attention() == null ? null : new FusedAttention(c, match.attention(), symbol, usedMath);
+        FusedAttention fused = match.attention() == null ? null : new FusedAttention(c, match.attention(), symbol, usedMath, avx512);
         String kernel = fused != null ? fused.kernel() : kernel();
         out.append(extentsFunction()).append('\n');
         out.append(paramsFunction()).append('\n');
         out.append(fused != null ? fused.tasks() : tasksFunction()).append('\n');
         out.append(kernel).append('\n');
         out.append(FastMath.EXP).append('\n');
-        if (fused != null) out.append(VectorMath.EXP).append('\n');
+        if (fused != null) out.append(fused.functions()).append('\n');
         usedMath.add("declare float @llvm.rint.f32(float)");
         usedMath.add("declare float @llvm.minnum.f32(float, float)");
         out.append("declare ptr @malloc(i64)\ndeclare void @free(ptr)\n");
