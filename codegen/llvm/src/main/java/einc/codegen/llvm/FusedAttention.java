@@ -79,12 +79,16 @@ final class FusedAttention {
         this.decls = decls;
         this.indices = c.indices().stream().map(IndexDef::name).toList();
         for (String line : VectorMath.DECLARATIONS.strip().split("\n")) decls.add(line.strip());
-        if (avx512) decls.add("declare <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float>, <16 x float>, <16 x float>, i16, i32)");
+        if (avx512) {
+            decls.add("declare <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float>, <16 x float>, <16 x float>, i16, i32)");
+            decls.add("declare <16 x float> @llvm.x86.avx512.rcp14.ps.512(<16 x float>, <16 x float>, i16)");
+        }
     }
 
     /** The vector math functions the kernel calls. */
     String functions() {
-        return VectorMath.EXP + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 : VectorMath.EXP_NEG_PORTABLE);
+        return VectorMath.EXP + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
+                : VectorMath.EXP_NEG_PORTABLE + "\n" + VectorMath.FUNCTIONS_PORTABLE);
     }
 
     /** The attention {@code c} is, when the fused kernel takes it; else null and the reason. */
