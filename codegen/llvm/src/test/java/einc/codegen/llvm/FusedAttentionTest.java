@@ -74,7 +74,30 @@ class FusedAttentionTest {
     @MethodSource("cases")
     void agreesWithInterpreter(String file, int shapeIndex) {
         Cascade c = cascade(file);
-        NativeKernel k = KERNELS.computeIfAbsent(file, key -> LlvmBackend.jit(c));
+        check(c, KERNELS.computeIfAbsent(file, key -> LlvmBackend.jit(c)), file, shapeIndex);
+    }
+
+    /** The math for targets without AVX-512 (general exp, divisions), compiled for this machine with AVX-512 turned off. */
+    @ParameterizedTest(name = "{0} without avx512")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"attention/softmax.ein", "attention/softcap.ein", "attention/sigmoid.ein",
+            "attention/softplus_l1.ein", "attention/sinks_window.ein"})
+    void portableMathAgreesWithInterpreter(String file) {
+        Cascade c = cascade(file);
+        String symbol = ModuleEmitter.symbol(c) + "_portable";
+        var tm = Toolchain.hostMachine();
+        String text;
+        try {
+            text = ModuleEmitter.emit(c, symbol, Toolchain.triple(), Toolchain.dataLayout(tm), Toolchain.cpu(),
+                    Toolchain.features().replace("+avx512f", "-avx512f"));
+        } finally {
+            org.bytedeco.llvm.global.LLVM.LLVMDisposeTargetMachine(tm);
+        }
+        assertFalse(text.contains("scalef"), "the portable module uses an avx-512 intrinsic");
+        var lookup = Jit.add(text, c.name(), List.of(symbol, symbol + "_extents", symbol + "_params", symbol + "_tasks"));
+        check(c, new NativeKernel(LlvmBackend.manifest(c, symbol, null), lookup), file, 0);
+    }
+
+    private static void check(Cascade c, NativeKernel k, String file, int shapeIndex) {
         Map<String, int[]> shapes = Examples.inputShapes(c, SHAPES.get(shapeIndex));
         Map<String, Dense> inputs = Examples.inputs(shapes, 1000L + 17L * shapeIndex + file.hashCode());
         Map<String, Dense> want = Examples.reference(c, inputs, shapes);
