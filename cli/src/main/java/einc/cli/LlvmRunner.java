@@ -42,7 +42,7 @@ final class LlvmRunner {
     /** Writes the kernel of {@code c} into {@code dir}; returns a line saying what was written. */
     static String compile(Cascade c, Path dir) {
         var m = LlvmBackend.compile(c, dir);
-        return c.name() + ": llvm -> " + dir.resolve(m.library()) + " (symbol " + m.symbol() + ", manifest " + dir.resolve("kernel.manifest") + ")";
+        return c.name() + ": llvm " + LlvmBackend.variant(c) + " -> " + dir.resolve(m.library()) + " (symbol " + m.symbol() + ", manifest " + dir.resolve("kernel.manifest") + ")";
     }
 
     static Tensor tensor(Dense d) {

@@ -26,6 +26,8 @@ import java.util.concurrent.ForkJoinTask;
 public final class NativeKernel {
 
     private static final Linker LINKER = Linker.nativeLinker();
+    /** Chunks of the task range per thread, taken dynamically. */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private final NativeManifest manifest;
     private final MethodHandle kernel, extents, params, tasks;
@@ -103,11 +105,15 @@ public final class NativeKernel {
                 kernel.invokeExact(tens, ext, parSeg, 0L, n);
             } else {
                 ForkJoinPool pool = ForkJoinPool.commonPool().getParallelism() >= parts ? ForkJoinPool.commonPool() : new ForkJoinPool(parts);
+                // Each of the parts threads takes chunks of the task range until none is left, so
+                // that a thread the OS preempts (a shared machine) does not hold up the others.
+                long chunk = Math.max(1, n / ((long) parts * CHUNKS_PER_THREAD));
+                java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
                 List<ForkJoinTask<?>> running = new ArrayList<>();
-                for (int p = 0; p < parts; p++) {
-                    long lo = n * p / parts, hi = n * (p + 1) / parts;
-                    running.add(pool.submit(() -> call(tens, ext, parSeg, lo, hi)));
-                }
+                for (int p = 0; p < parts; p++)
+                    running.add(pool.submit(() -> {
+                        for (long lo = next.getAndAdd(chunk); lo < n; lo = next.getAndAdd(chunk)) call(tens, ext, parSeg, lo, Math.min(n, lo + chunk));
+                    }));
                 for (ForkJoinTask<?> t : running) t.join();
                 if (pool != ForkJoinPool.commonPool()) pool.shutdown();
             }

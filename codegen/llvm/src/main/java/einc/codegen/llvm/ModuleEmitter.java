@@ -9,6 +9,7 @@ import einc.ir.Param;
 import einc.ir.ReduceOp;
 import einc.ir.Rank;
 import einc.ir.TensorDecl;
+import einc.optimizer.attention.AttentionMatch;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,8 +38,11 @@ public final class ModuleEmitter {
     private final String targetAttributes;
     private final Set<String> usedMath = new LinkedHashSet<>();
 
-    private ModuleEmitter(Cascade c, String symbol, String targetAttributes) {
+    private final boolean avx512;
+
+    private ModuleEmitter(Cascade c, String symbol, String targetAttributes, boolean avx512) {
         this.c = c;
+        this.avx512 = avx512;
         this.plan = new NativePlan(c);
         this.symbol = symbol;
         this.targetAttributes = targetAttributes;
@@ -52,7 +56,16 @@ public final class ModuleEmitter {
     /** The module text; {@code cpu} and {@code features} become function attributes when not null. */
     public static String emit(Cascade c, String symbol, String triple, String dataLayout, String cpu, String features) {
         String attrs = cpu == null ? "" : "\"target-cpu\"=\"" + cpu + "\" \"target-features\"=\"" + features + "\" ";
-        return new ModuleEmitter(c, symbol, attrs).module(triple, dataLayout);
+        return new ModuleEmitter(c, symbol, attrs, features != null && features.contains("+avx512f")).module(triple, dataLayout);
+    }
+
+    /**
+     * Which kernel {@code c} gets: "fused" (the flash-attention kernel of {@link FusedAttention}) or
+     * "generic (REASON)" where the attention recognizer says why not.
+     */
+    public static String variant(Cascade c) {
+        AttentionMatch.Result m = FusedAttention.match(c);
+        return m.attention() != null ? "fused" : "generic (" + m.reason() + ")";
     }
 
     /** Whether the batch points of {@code c} are independent, so that calls may split them among threads. */
@@ -61,19 +74,25 @@ public final class ModuleEmitter {
     }
 
     private String module(String triple, String dataLayout) {
+        AttentionMatch.Result match = FusedAttention.match(c);
         StringBuilder out = new StringBuilder();
-        out.append("; einc: cascade ").append(c.name()).append(", independent points over ")
-                .append(plan.pointRanks).append(", total tensors ").append(plan.total).append('\n');
+        if (match.attention() != null)
+            out.append("; einc: cascade ").append(c.name()).append(", fused attention kernel\n");
+        else
+            out.append("; einc: cascade ").append(c.name()).append(", generic kernel (not fused: ").append(match.reason())
+                    .append("), independent points over ").append(plan.pointRanks).append(", total tensors ").append(plan.total).append('\n');
         out.append("source_filename = \"").append(c.name()).append(".ein\"\n");
         if (dataLayout != null) out.append("target datalayout = \"").append(dataLayout).append("\"\n");
         if (triple != null) out.append("target triple = \"").append(triple).append("\"\n");
         out.append('\n');
-        String kernel = kernel();
+        FusedAttention fused = match.attention() == null ? null : new FusedAttention(c, match.attention(), symbol, usedMath, avx512);
+        String kernel = fused != null ? fused.kernel() : kernel();
         out.append(extentsFunction()).append('\n');
         out.append(paramsFunction()).append('\n');
-        out.append(tasksFunction()).append('\n');
+        out.append(fused != null ? fused.tasks() : tasksFunction()).append('\n');
         out.append(kernel).append('\n');
         out.append(FastMath.EXP).append('\n');
+        if (fused != null) out.append(fused.functions()).append('\n');
         usedMath.add("declare float @llvm.rint.f32(float)");
         usedMath.add("declare float @llvm.minnum.f32(float, float)");
         out.append("declare ptr @malloc(i64)\ndeclare void @free(ptr)\n");

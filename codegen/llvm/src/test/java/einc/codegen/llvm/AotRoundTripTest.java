@@ -36,16 +36,27 @@ class AotRoundTripTest {
 
     @Test
     void sharedLibraryRunsInAFreshJvmWithOnlyTheRuntime() throws Exception {
-        Path file = Examples.root().resolve("fusemax/cascade5.ein");
+        roundTrip("fusemax/cascade5.ein", "generic kernel", Map.of("b", 2, "h", 3, "p", 19, "m", 100, "e", 8, "f", 6));
+    }
+
+    @Test
+    void fusedKernelRunsInAFreshJvmWithOnlyTheRuntime() throws Exception {
+        roundTrip("attention/gqa.ein", "fused attention kernel", Map.of("b", 2, "h", 4, "g", 2, "p", 70, "m", 93, "e", 40, "f", 24));
+    }
+
+    private void roundTrip(String example, String variant, Map<String, Integer> shape) throws Exception {
+        Path file = Examples.root().resolve(example);
         Cascade c = Examples.compile(file).getFirst();
         Path kernel = dir.resolve("kernel");
         NativeManifest m = LlvmBackend.compile(c, kernel);
         String symbol = m.symbol();
         for (String f : List.of(symbol + ".ll", symbol + ".o", "lib" + symbol + ".so", NativeManifest.FILE))
             assertTrue(Files.size(kernel.resolve(f)) > 0, f + " is missing or empty");
-        assertTrue(Files.readString(kernel.resolve(symbol + ".ll")).contains("define void @" + symbol + "("));
+        String ll = Files.readString(kernel.resolve(symbol + ".ll"));
+        assertTrue(ll.contains("define void @" + symbol + "("));
+        assertTrue(ll.lines().findFirst().orElseThrow().contains(variant), ll.lines().findFirst().orElseThrow());
 
-        Map<String, int[]> shapes = Examples.inputShapes(c, Map.of("b", 2, "h", 3, "p", 19, "m", 100, "e", 8, "f", 6));
+        Map<String, int[]> shapes = Examples.inputShapes(c, shape);
         Map<String, Dense> inputs = Examples.inputs(shapes, 7);
         for (var e : inputs.entrySet()) Npy.write(dir.resolve(e.getKey() + ".npy"), Examples.tensor(e.getValue()));
 

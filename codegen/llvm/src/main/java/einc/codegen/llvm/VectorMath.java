@@ -1,0 +1,225 @@
+package einc.codegen.llvm;
+
+/**
+ * The lane-wise math of the fused attention kernel on {@code <16 x float>}, written in IR so that
+ * it inlines: {@code exp} (the polynomial of {@link FastMath#EXP}, lane by lane), {@code tanh}
+ * (Cephes' odd polynomial below 0.625, {@code 1 - 2 / (exp(2|x|) + 1)} above), {@code log1p} on
+ * [0, 1] as {@code 2 atanh(u / (2 + u))} (an odd series in {@code s = u / (2 + u)} <= 1/3, accurate
+ * to f32 without libm), and from them {@code softplus} and {@code sigmoid}.
+ */
+final class VectorMath {
+
+    private VectorMath() {}
+
+    /** The declarations the functions below need. */
+    static final String DECLARATIONS = """
+            declare <16 x float> @llvm.rint.v16f32(<16 x float>)
+            declare <16 x float> @llvm.minnum.v16f32(<16 x float>, <16 x float>)
+            declare <16 x float> @llvm.maxnum.v16f32(<16 x float>, <16 x float>)
+            declare <16 x float> @llvm.fabs.v16f32(<16 x float>)
+            declare <16 x float> @llvm.fma.v16f32(<16 x float>, <16 x float>, <16 x float>)
+            """;
+
+    /**
+     * {@code exp} for the softmax weights, whose arguments are at most 0 (or -inf): clamped at -120
+     * (where the result is 0 exactly), Cody-Waite reduction, Cephes' polynomial in Horner form and
+     * AVX-512's {@code vscalefps} for the 2^n (13 instructions instead of about 28).
+     */
+    static final String EXP_NEG_AVX512 = """
+            define internal <16 x float> @einc.expneg.v16(<16 x float> %x) alwaysinline nounwind {
+              %xc = call nnan <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> splat (float -120.0))
+              %t = fmul <16 x float> %xc, splat (float 0x3FF7154760000000)
+              %n = call <16 x float> @llvm.rint.v16f32(<16 x float> %t)
+              %r0 = call <16 x float> @llvm.fma.v16f32(<16 x float> %n, <16 x float> splat (float 0xBFE6300000000000), <16 x float> %xc)
+              %r = call <16 x float> @llvm.fma.v16f32(<16 x float> %n, <16 x float> splat (float 0x3F2BD01060000000), <16 x float> %r0)
+              %p1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %r, <16 x float> splat (float 0x3F2A0D2CE0000000), <16 x float> splat (float 0x3F56E879C0000000))
+              %p2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p1, <16 x float> %r, <16 x float> splat (float 0x3F81112100000000))
+              %p3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p2, <16 x float> %r, <16 x float> splat (float 0x3FA5553820000000))
+              %p4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p3, <16 x float> %r, <16 x float> splat (float 0x3FC5555540000000))
+              %p5 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p4, <16 x float> %r, <16 x float> splat (float 0x3FE0000000000000))
+              %p6 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p5, <16 x float> %r, <16 x float> splat (float 1.0))
+              %y = call <16 x float> @llvm.fma.v16f32(<16 x float> %p6, <16 x float> %r, <16 x float> splat (float 1.0))
+              %out = call <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float> %y, <16 x float> %n, <16 x float> zeroinitializer, i16 -1, i32 4)
+              ret <16 x float> %out
+            }
+            """;
+
+    /** The same function without AVX-512: the general {@code exp}. */
+    static final String EXP_NEG_PORTABLE = """
+            define internal <16 x float> @einc.expneg.v16(<16 x float> %x) alwaysinline nounwind {
+              %out = call <16 x float> @einc.exp.v16(<16 x float> %x)
+              ret <16 x float> %out
+            }
+            """;
+
+    /** tanh, log1p on [0, 1], softplus and sigmoid through the general exp and divisions (any target). */
+    static final String FUNCTIONS_PORTABLE = """
+            define internal <16 x float> @einc.tanh.v16(<16 x float> %x) alwaysinline nounwind {
+              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
+              %z = fmul <16 x float> %x, %x
+              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0xBF775E1D40000000), <16 x float> splat (float 0x3F952269C0000000))
+              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0xBFAB83C5A0000000))
+              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FC1107260000000))
+              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0xBFD5555320000000))
+              %zx = fmul <16 x float> %z, %x
+              %small = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %zx, <16 x float> %x)
+              %two = fadd <16 x float> %ax, %ax
+              %e = call <16 x float> @einc.exp.v16(<16 x float> %two)
+              %e1 = fadd <16 x float> %e, splat (float 1.0)
+              %q = fdiv <16 x float> splat (float 2.0), %e1
+              %big = fsub <16 x float> splat (float 1.0), %q
+              %neg = fcmp olt <16 x float> %x, zeroinitializer
+              %nbig = fneg <16 x float> %big
+              %sbig = select <16 x i1> %neg, <16 x float> %nbig, <16 x float> %big
+              %isSmall = fcmp olt <16 x float> %ax, splat (float 0x3FE4000000000000)
+              %out = select <16 x i1> %isSmall, <16 x float> %small, <16 x float> %sbig
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.log1p01.v16(<16 x float> %u) alwaysinline nounwind {
+              %d = fadd <16 x float> %u, splat (float 2.0)
+              %s = fdiv <16 x float> %u, %d
+              %z = fmul <16 x float> %s, %s
+              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0x3FB1111120000000), <16 x float> splat (float 0x3FB3B13B20000000))
+              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0x3FB745D180000000))
+              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FBC71C720000000))
+              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0x3FC24924A0000000))
+              %c5 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %z, <16 x float> splat (float 0x3FC99999A0000000))
+              %c6 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c5, <16 x float> %z, <16 x float> splat (float 0x3FD5555560000000))
+              %zs = fmul <16 x float> %z, %s
+              %t = call <16 x float> @llvm.fma.v16f32(<16 x float> %c6, <16 x float> %zs, <16 x float> %s)
+              %out = fadd <16 x float> %t, %t
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.softplus.v16(<16 x float> %x) alwaysinline nounwind {
+              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
+              %nx = fneg <16 x float> %ax
+              %u = call <16 x float> @einc.exp.v16(<16 x float> %nx)
+              %l = call <16 x float> @einc.log1p01.v16(<16 x float> %u)
+              %pos = call <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> zeroinitializer)
+              %out = fadd <16 x float> %pos, %l
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.sigmoid.v16(<16 x float> %x) alwaysinline nounwind {
+              %nx = fneg <16 x float> %x
+              %e = call <16 x float> @einc.exp.v16(<16 x float> %nx)
+              %d = fadd <16 x float> %e, splat (float 1.0)
+              %out = fdiv <16 x float> splat (float 1.0), %d
+              ret <16 x float> %out
+            }
+            """;
+
+    /**
+     * The same functions on AVX-512: every exp argument made at most 0 ({@code tanh} from
+     * {@code exp(-2|x|)}, {@code sigmoid} from {@code exp(-|x|)}) so that the lean
+     * {@code einc.expneg.v16} serves, and divisions as {@code vrcp14ps} plus one Newton step.
+     */
+    static final String FUNCTIONS_AVX512 = """
+            define internal <16 x float> @einc.rcp.v16(<16 x float> %d) alwaysinline nounwind {
+              %r = call <16 x float> @llvm.x86.avx512.rcp14.ps.512(<16 x float> %d, <16 x float> zeroinitializer, i16 -1)
+              %nd = fneg <16 x float> %d
+              %e = call <16 x float> @llvm.fma.v16f32(<16 x float> %nd, <16 x float> %r, <16 x float> splat (float 1.0))
+              %out = call <16 x float> @llvm.fma.v16f32(<16 x float> %r, <16 x float> %e, <16 x float> %r)
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.tanh.v16(<16 x float> %x) alwaysinline nounwind {
+              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
+              %z = fmul <16 x float> %x, %x
+              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0xBF775E1D40000000), <16 x float> splat (float 0x3F952269C0000000))
+              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0xBFAB83C5A0000000))
+              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FC1107260000000))
+              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0xBFD5555320000000))
+              %zx = fmul <16 x float> %z, %x
+              %small = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %zx, <16 x float> %x)
+              %m2 = fmul <16 x float> %ax, splat (float -2.0)
+              %e = call <16 x float> @einc.expneg.v16(<16 x float> %m2)
+              %num = fsub <16 x float> splat (float 1.0), %e
+              %den = fadd <16 x float> splat (float 1.0), %e
+              %inv = call <16 x float> @einc.rcp.v16(<16 x float> %den)
+              %big = fmul <16 x float> %num, %inv
+              %neg = fcmp olt <16 x float> %x, zeroinitializer
+              %nbig = fneg <16 x float> %big
+              %sbig = select <16 x i1> %neg, <16 x float> %nbig, <16 x float> %big
+              %isSmall = fcmp olt <16 x float> %ax, splat (float 0x3FE4000000000000)
+              %out = select <16 x i1> %isSmall, <16 x float> %small, <16 x float> %sbig
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.log1p01.v16(<16 x float> %u) alwaysinline nounwind {
+              %d = fadd <16 x float> %u, splat (float 2.0)
+              %inv = call <16 x float> @einc.rcp.v16(<16 x float> %d)
+              %s = fmul <16 x float> %u, %inv
+              %z = fmul <16 x float> %s, %s
+              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0x3FB1111120000000), <16 x float> splat (float 0x3FB3B13B20000000))
+              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0x3FB745D180000000))
+              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FBC71C720000000))
+              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0x3FC24924A0000000))
+              %c5 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %z, <16 x float> splat (float 0x3FC99999A0000000))
+              %c6 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c5, <16 x float> %z, <16 x float> splat (float 0x3FD5555560000000))
+              %zs = fmul <16 x float> %z, %s
+              %t = call <16 x float> @llvm.fma.v16f32(<16 x float> %c6, <16 x float> %zs, <16 x float> %s)
+              %out = fadd <16 x float> %t, %t
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.softplus.v16(<16 x float> %x) alwaysinline nounwind {
+              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
+              %nx = fneg <16 x float> %ax
+              %u = call <16 x float> @einc.expneg.v16(<16 x float> %nx)
+              %l = call <16 x float> @einc.log1p01.v16(<16 x float> %u)
+              %pos = call <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> zeroinitializer)
+              %out = fadd <16 x float> %pos, %l
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.sigmoid.v16(<16 x float> %x) alwaysinline nounwind {
+              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
+              %nx = fneg <16 x float> %ax
+              %e = call <16 x float> @einc.expneg.v16(<16 x float> %nx)
+              %d = fadd <16 x float> %e, splat (float 1.0)
+              %s = call <16 x float> @einc.rcp.v16(<16 x float> %d)
+              %es = fmul <16 x float> %e, %s
+              %pos = fcmp oge <16 x float> %x, zeroinitializer
+              %out = select <16 x i1> %pos, <16 x float> %s, <16 x float> %es
+              ret <16 x float> %out
+            }
+            """;
+
+    static final String EXP = """
+            define internal <16 x float> @einc.exp.v16(<16 x float> %x) alwaysinline nounwind {
+              %lo = fcmp olt <16 x float> %x, splat (float 0xC055D589E0000000)
+              %hi = fcmp ogt <16 x float> %x, splat (float 0x40562E42E0000000)
+              %nan = fcmp uno <16 x float> %x, zeroinitializer
+              %x1 = select <16 x i1> %lo, <16 x float> splat (float 0xC055D589E0000000), <16 x float> %x
+              %xc = select <16 x i1> %hi, <16 x float> splat (float 0x40562E42E0000000), <16 x float> %x1
+              %t = fmul <16 x float> %xc, splat (float 0x3FF7154760000000)
+              %n0 = call <16 x float> @llvm.rint.v16f32(<16 x float> %t)
+              %n = call <16 x float> @llvm.minnum.v16f32(<16 x float> %n0, <16 x float> splat (float 127.0))
+              %a = fmul <16 x float> %n, splat (float 0x3FE6300000000000)
+              %r0 = fsub <16 x float> %xc, %a
+              %b = fmul <16 x float> %n, splat (float 0xBF2BD01060000000)
+              %r = fsub <16 x float> %r0, %b
+              %p1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %r, <16 x float> splat (float 0x3F2A0D2CE0000000), <16 x float> splat (float 0x3F56E879C0000000))
+              %p3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p1, <16 x float> %r, <16 x float> splat (float 0x3F81112100000000))
+              %p5 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p3, <16 x float> %r, <16 x float> splat (float 0x3FA5553820000000))
+              %p7 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p5, <16 x float> %r, <16 x float> splat (float 0x3FC5555540000000))
+              %p9 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p7, <16 x float> %r, <16 x float> splat (float 0x3FE0000000000000))
+              %rr = fmul <16 x float> %r, %r
+              %q1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p9, <16 x float> %rr, <16 x float> %r)
+              %y = fadd <16 x float> %q1, splat (float 1.0)
+              %ni = fptosi <16 x float> %n to <16 x i32>
+              %e = add <16 x i32> %ni, splat (i32 127)
+              %bits = shl <16 x i32> %e, splat (i32 23)
+              %scale = bitcast <16 x i32> %bits to <16 x float>
+              %res = fmul <16 x float> %y, %scale
+              %z = select <16 x i1> %lo, <16 x float> zeroinitializer, <16 x float> %res
+              %inf = select <16 x i1> %hi, <16 x float> splat (float 0x7FF0000000000000), <16 x float> %z
+              %out = select <16 x i1> %nan, <16 x float> %x, <16 x float> %inf
+              ret <16 x float> %out
+            }
+
+            """;
+}

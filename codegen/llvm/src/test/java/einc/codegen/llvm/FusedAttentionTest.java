@@ -1,0 +1,125 @@
+package einc.codegen.llvm;
+
+import einc.ir.Cascade;
+import einc.ir.Dense;
+import einc.runtime.ElementType;
+import einc.runtime.NativeKernel;
+import einc.runtime.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fused attention kernel: every attention-shaped example takes it (and the others do not),
+ * and it agrees with the reference interpreter on shapes that leave ragged query tiles, key tiles,
+ * head dimensions and output column chunks, with outputs poisoned first and two threads.
+ */
+class FusedAttentionTest {
+
+    /** The examples the fused kernel must take. */
+    static final List<String> FUSED = List.of(
+            "attention/softmax.ein", "attention/causal.ein", "attention/sliding_window.ein", "attention/sinks_window.ein",
+            "attention/alibi.ein", "attention/softcap.ein", "attention/gqa.ein", "attention/mqa.ein", "attention/sigmoid.ein",
+            "attention/relu.ein", "attention/softplus_l1.ein", "fusemax/cascade4.ein");
+
+    /** b, h, g, p, m, e, f: ragged everywhere, one row and one key, more rows than keys, two query tiles, a column tail. */
+    static final List<Map<String, Integer>> SHAPES = List.of(
+            Map.of("b", 1, "h", 2, "g", 1, "p", 70, "m", 93, "e", 40, "f", 24),
+            Map.of("b", 1, "h", 1, "g", 1, "p", 1, "m", 1, "e", 1, "f", 1),
+            Map.of("b", 2, "h", 2, "g", 2, "p", 33, "m", 17, "e", 7, "f", 5),
+            Map.of("b", 1, "h", 4, "g", 2, "p", 130, "m", 200, "e", 64, "f", 80));
+
+    private static final Map<String, NativeKernel> KERNELS = new ConcurrentHashMap<>();
+
+    static List<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (String f : FUSED)
+            for (int s = 0; s < SHAPES.size(); s++) out.add(Arguments.of(f, s));
+        return out;
+    }
+
+    private static Cascade cascade(String file) {
+        return Examples.compile(Examples.root().resolve(file)).getFirst();
+    }
+
+    @Test
+    void attentionShapedExamplesTakeTheFusedKernel() {
+        for (String f : FUSED) {
+            Cascade c = cascade(f);
+            assertEquals("fused", LlvmBackend.variant(c), f);
+            assertTrue(LlvmBackend.ir(c, false).contains("fused attention kernel"), f);
+        }
+    }
+
+    @Test
+    void otherCascadesSayWhyTheyAreGeneric() {
+        for (String f : List.of("attention/linear.ein", "fusemax/cascade5.ein", "attention/differential.ein")) {
+            String v = LlvmBackend.variant(cascade(f));
+            assertTrue(v.startsWith("generic (") && v.length() > "generic ()".length(), f + ": " + v);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} shape {1}")
+    @MethodSource("cases")
+    void agreesWithInterpreter(String file, int shapeIndex) {
+        Cascade c = cascade(file);
+        check(c, KERNELS.computeIfAbsent(file, key -> LlvmBackend.jit(c)), file, shapeIndex);
+    }
+
+    /** The math for targets without AVX-512 (general exp, divisions), compiled for this machine with AVX-512 turned off. */
+    @ParameterizedTest(name = "{0} without avx512")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"attention/softmax.ein", "attention/softcap.ein", "attention/sigmoid.ein",
+            "attention/softplus_l1.ein", "attention/sinks_window.ein"})
+    void portableMathAgreesWithInterpreter(String file) {
+        Cascade c = cascade(file);
+        String symbol = ModuleEmitter.symbol(c) + "_portable";
+        var tm = Toolchain.hostMachine();
+        String text;
+        try {
+            text = ModuleEmitter.emit(c, symbol, Toolchain.triple(), Toolchain.dataLayout(tm), Toolchain.cpu(),
+                    Toolchain.features().replace("+avx512f", "-avx512f"));
+        } finally {
+            org.bytedeco.llvm.global.LLVM.LLVMDisposeTargetMachine(tm);
+        }
+        assertFalse(text.contains("scalef"), "the portable module uses an avx-512 intrinsic");
+        var lookup = Jit.add(text, c.name(), List.of(symbol, symbol + "_extents", symbol + "_params", symbol + "_tasks"));
+        check(c, new NativeKernel(LlvmBackend.manifest(c, symbol, null), lookup), file, 0);
+    }
+
+    private static void check(Cascade c, NativeKernel k, String file, int shapeIndex) {
+        Map<String, int[]> shapes = Examples.inputShapes(c, SHAPES.get(shapeIndex));
+        Map<String, Dense> inputs = Examples.inputs(shapes, 1000L + 17L * shapeIndex + file.hashCode());
+        Map<String, Dense> want = Examples.reference(c, inputs, shapes);
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        inputs.forEach((n, d) -> in.put(n, Examples.tensor(d)));
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        want.forEach((n, d) -> {
+            long[] shape = new long[d.shape().length];
+            for (int i = 0; i < shape.length; i++) shape[i] = d.shape()[i];
+            Tensor t = Tensor.zeros(ElementType.F32, shape);
+            t.poison();
+            out.put(n, t);
+        });
+        k.run(in, out, Map.of(), 2);
+        for (var e : want.entrySet()) {
+            double[] got = out.get(e.getKey()).toDoubleArray();
+            double[] ref = e.getValue().data();
+            assertEquals(ref.length, got.length);
+            for (int i = 0; i < got.length; i++)
+                if (!Double.isNaN(ref[i])) assertFalse(Double.isNaN(got[i]), e.getKey() + "[" + i + "] is NaN (not written?), want " + ref[i]);
+            double err = Examples.relativeL2(got, ref);
+            assertTrue(err < ExamplesAgreeTest.TOLERANCE, e.getKey() + ": relative L2 error " + err);
+        }
+    }
+}
