@@ -93,6 +93,11 @@ public final class AttentionTemplate implements CompiledCascade {
         return SOFTMAX;
     }
 
+    /** A softmax with no score modification and no per-key mask: scores go straight to exp. */
+    private static boolean plain() {
+        return norm() == SOFTMAX && !hasMod() && !hasKeep();
+    }
+
     /** Codes of {@link #norm}. */
     static final int SOFTMAX = 0, L1 = 1, NONE = 2;
 
@@ -140,7 +145,7 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] qs = new float[BR * nE];
         float[] pt = new float[BR * BC];
         boolean[] active = new boolean[BR / R];
-        float[] st = new float[R * BC];
+        float[] st = new float[R * BC + R];
         float[] acc = new float[BR * nF];
         float[] rowMax = new float[BR], rowSum = new float[BR], corr = new float[BR];
         float[] sumv = new float[BR * VL];
@@ -240,6 +245,14 @@ public final class AttentionTemplate implements CompiledCascade {
             s32 = q3.fma(k2, s32);
             s33 = q3.fma(k3, s33);
         }
+        if (plain()) {
+            // The rows' maxima while the scores are in registers: on a tile inside every row's
+            // bounds, the softmax step needs nothing else from them.
+            st[R * BC] = s00.max(s01).max(s02.max(s03)).reduceLanes(VectorOperators.MAX);
+            st[R * BC + 1] = s10.max(s11).max(s12.max(s13)).reduceLanes(VectorOperators.MAX);
+            st[R * BC + 2] = s20.max(s21).max(s22.max(s23)).reduceLanes(VectorOperators.MAX);
+            st[R * BC + 3] = s30.max(s31).max(s32.max(s33)).reduceLanes(VectorOperators.MAX);
+        }
         // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
         s00.intoArray(st, 0);
         s01.intoArray(st, VL);
@@ -268,7 +281,17 @@ public final class AttentionTemplate implements CompiledCascade {
      */
     private static void rows(int rb, int p0, int m0, float[] st, int[] lo, int[] hi, float[] rowMax, float[] rowSum,
                              float[] sumv, float[] corr, float[] pt, boolean[] km, Launch l, int[] g) {
-        for (int local = 0; local < R; local++) row(local, rb + local, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, km, l, g);
+        for (int local = 0; local < R; local++) {
+            int r = rb + local;
+            if (plain() && lo[r] <= m0 && m0 + BC <= hi[r]) {
+                // Every key of the tile is present: the max came from scores().
+                float old = rowMax[r], max = Math.max(old, st[R * BC + local]);
+                corr[r] = old == max ? 1f : (float) Math.exp(old - max);
+                rowMax[r] = max;
+            } else {
+                row(local, r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, km, l, g);
+            }
+        }
         if (norm() != SOFTMAX) return;
         // exp(s - max) inline (Cody-Waite reduction, Cephes' degree-5 polynomial, 2^n from the
         // exponent bits): a helper method would not be inlined and would box its vector. Lanes
