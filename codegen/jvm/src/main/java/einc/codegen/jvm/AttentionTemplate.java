@@ -39,13 +39,17 @@ public final class AttentionTemplate implements CompiledCascade {
     @Override
     public void defaults(int[] extents, double[] params, boolean[] given) {}
 
-    /** Hook: the number of slices (product of the batch extents). */
-    @Override
-    public int slices(int[] extents) {
+    /** Hook: the number of batch points (product of the batch extents). */
+    static int batches(int[] extents) {
         return 1;
     }
 
-    /** Hook: fills {@code g} (P, M, E, F, bases, slots, batch values) for slice {@code s}. */
+    /** Hook: the number of query rows (the extent of p). */
+    static int queries(int[] extents) {
+        return 1;
+    }
+
+    /** Hook: fills {@code g} (P, M, E, F, bases, slots, batch values) for batch point {@code s}. */
     static void geometry(Launch l, int s, int[] g) {}
 
     /** Hook: the factor of the dot product. */
@@ -121,10 +125,33 @@ public final class AttentionTemplate implements CompiledCascade {
 
     // ---- the loop nest
 
+    /** At least this many slices when the query tiles allow: enough for the threads of most machines. */
+    static final int PARALLEL = Math.max(8, Runtime.getRuntime().availableProcessors());
+
+    /**
+     * Into how many parts the query tiles of one batch point are dealt: 1 when the batch points
+     * alone give {@link #PARALLEL} slices, more for few batch points (B=1 H=1) so that every
+     * thread has work. Part {@code i} takes tiles i, i + parts, ...: under a causal mask the
+     * parts get about the same number of keys.
+     */
+    static int parts(int batches, int queries) {
+        int tiles = (queries + BR - 1) / BR;
+        int want = (PARALLEL + batches - 1) / Math.max(1, batches);
+        return Math.max(1, Math.min(tiles, want));
+    }
+
+    @Override
+    public int slices(int[] extents) {
+        int b = batches(extents);
+        return b * parts(b, queries(extents));
+    }
+
     @Override
     public void slice(Launch l, int s) {
         int[] g = new int[BATCH + 8];
-        geometry(l, s, g);
+        int parts = parts(batches(l.extents), queries(l.extents));
+        geometry(l, s / parts, g);
+        int part = s % parts;
         int nP = g[P], nM = g[M], nE = g[E], nF = g[F];
         float[] q = l.tensors[g[QS]], k = l.tensors[g[KS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
         int qb = g[QB], kb = g[KB], vb = g[VB], ob = g[OB];
@@ -152,7 +179,7 @@ public final class AttentionTemplate implements CompiledCascade {
         int[] lo = new int[BR], hi = new int[BR];
         boolean[] km = new boolean[BC];
         // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
-        for (int p0 = 0; p0 < nP; p0 += BR) {
+        for (int p0 = part * BR; p0 < nP; p0 += parts * BR) {
             int rows = Math.min(BR, nP - p0);
             int tileLo = Integer.MAX_VALUE, tileHi = Integer.MIN_VALUE;
             for (int r = 0; r < BR; r++) {
