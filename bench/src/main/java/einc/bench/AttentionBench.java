@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Softmax attention, f32, 2 threads: einc's JVM fused kernel (compiled from the example {@code .ein}
- * files) against the hand-written Java anchor, on the inputs of {@link Workload} in the same run.
+ * files) against the hand-written Java anchors (naive, and Vector API with an online softmax), on the inputs of {@link Workload} in the same run.
  * The kernel's output is checked against a float64 reference in the setup.
  */
 @State(Scope.Benchmark)
@@ -72,6 +72,8 @@ public class AttentionBench {
         pool = new ForkJoinPool(threads);
         kernel.run(inputs, outputs, Map.of());
         w.check("einc jvm", outputs.get("AV").toFloatArray(), q, k, v, 1e-4);
+        HandVectorAttention.run(q, k, v, o, w.b() * w.h(), w.n(), w.d(), w.causal(), pool);
+        w.check("hand-written vector api", o, q, k, v, 1e-4);
     }
 
     @TearDown(Level.Trial)
@@ -83,6 +85,13 @@ public class AttentionBench {
     public Object einc() {
         kernel.run(inputs, outputs, Map.of());
         return outputs;
+    }
+
+    /** The Vector API anchor: {@link HandVectorAttention}, checked against the reference once per trial. */
+    @Benchmark
+    public float[] handVector() {
+        HandVectorAttention.run(q, k, v, o, w.b() * w.h(), w.n(), w.d(), w.causal(), pool);
+        return o;
     }
 
     @Benchmark

@@ -28,7 +28,7 @@ import static org.objectweb.asm.Opcodes.*;
 final class AttentionEmitter {
 
     private static final String TEMPLATE = Type.getInternalName(AttentionTemplate.class);
-    private static final Set<String> HOOKS = Set.of("defaults", "slices", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN", "norm", "hasKeep", "keep");
+    private static final Set<String> HOOKS = Set.of("defaults", "batches", "queries", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN", "norm", "hasKeep", "keep");
     private static final String LAUNCH = GenericEmitter.LAUNCH;
 
     private final KernelPlan plan;
@@ -140,11 +140,18 @@ final class AttentionEmitter {
         close(mv);
     }
 
+    /** {@code batches(int[] extents)}: the product of the batch extents; {@code queries}: the extent of p. */
     private void emitSlices(ClassWriter cw) {
-        MethodVisitor mv = open(cw, ACC_PUBLIC, "slices", "([I)I");
+        MethodVisitor q = open(cw, ACC_STATIC, "queries", "([I)I");
+        q.visitVarInsn(ALOAD, 0);
+        Emit.iconst(q, plan.extent.get(a.p()));
+        q.visitInsn(IALOAD);
+        q.visitInsn(IRETURN);
+        close(q);
+        MethodVisitor mv = open(cw, ACC_STATIC, "batches", "([I)I");
         Emit.iconst(mv, 1);
         for (String b : plan.batch) {
-            mv.visitVarInsn(ALOAD, 1);
+            mv.visitVarInsn(ALOAD, 0);
             Emit.iconst(mv, plan.extent.get(b));
             mv.visitInsn(IALOAD);
             mv.visitInsn(IMUL);

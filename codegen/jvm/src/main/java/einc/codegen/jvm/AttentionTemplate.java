@@ -40,13 +40,17 @@ public final class AttentionTemplate implements CompiledCascade {
     @Override
     public void defaults(int[] extents, double[] params, boolean[] given) {}
 
-    /** Hook: the number of slices (product of the batch extents). */
-    @Override
-    public int slices(int[] extents) {
+    /** Hook: the number of batch points (product of the batch extents). */
+    static int batches(int[] extents) {
         return 1;
     }
 
-    /** Hook: fills {@code g} (P, M, E, F, bases, slots, batch values) for slice {@code s}. */
+    /** Hook: the number of query rows (the extent of p). */
+    static int queries(int[] extents) {
+        return 1;
+    }
+
+    /** Hook: fills {@code g} (P, M, E, F, bases, slots, batch values) for batch point {@code s}. */
     static void geometry(Launch l, int s, int[] g) {}
 
     /** Hook: the factor of the dot product. */
@@ -94,6 +98,11 @@ public final class AttentionTemplate implements CompiledCascade {
         return SOFTMAX;
     }
 
+    /** A softmax with no score modification and no per-key mask: scores go straight to exp. */
+    private static boolean plain() {
+        return norm() == SOFTMAX && !hasMod() && !hasKeep();
+    }
+
     /** Codes of {@link #norm}. */
     static final int SOFTMAX = 0, L1 = 1, NONE = 2;
 
@@ -117,10 +126,33 @@ public final class AttentionTemplate implements CompiledCascade {
 
     // ---- the loop nest
 
+    /** At least this many slices when the query tiles allow: enough for the threads of most machines. */
+    static final int PARALLEL = Math.max(8, Runtime.getRuntime().availableProcessors());
+
+    /**
+     * Into how many parts the query tiles of one batch point are dealt: 1 when the batch points
+     * alone give {@link #PARALLEL} slices, more for few batch points (B=1 H=1) so that every
+     * thread has work. Part {@code i} takes tiles i, i + parts, ...: under a causal mask the
+     * parts get about the same number of keys.
+     */
+    static int parts(int batches, int queries) {
+        int tiles = (queries + BR - 1) / BR;
+        int want = (PARALLEL + batches - 1) / Math.max(1, batches);
+        return Math.max(1, Math.min(tiles, want));
+    }
+
+    @Override
+    public int slices(int[] extents) {
+        int b = batches(extents);
+        return b * parts(b, queries(extents));
+    }
+
     @Override
     public void slice(Launch l, int s) {
         int[] g = new int[BATCH + 8];
-        geometry(l, s, g);
+        int parts = parts(batches(l.extents), queries(l.extents));
+        geometry(l, s / parts, g);
+        int part = s % parts;
         int nP = g[P], nM = g[M], nE = g[E], nF = g[F];
         float[] q = l.tensors[g[QS]], k = l.tensors[g[KS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
         int qb = g[QB], kb = g[KB], vb = g[VB], ob = g[OB];
@@ -139,14 +171,16 @@ public final class AttentionTemplate implements CompiledCascade {
             for (int c = 0; c < chunks; c++)
                 System.arraycopy(v, vb + m * nF + c * BC, vp, (((m / BC) * chunks + c) * BC + m % BC) * BC, BC);
         float[] qs = new float[BR * nE];
-        float[] pt = new float[R * BC];
-        float[] st = new float[R * BC];
+        float[] pt = new float[BR * BC];
+        boolean[] active = new boolean[BR / R];
+        float[] st = new float[R * BC + R];
         float[] acc = new float[BR * nF];
         float[] rowMax = new float[BR], rowSum = new float[BR], corr = new float[BR];
+        float[] sumv = new float[BR * VL];
         int[] lo = new int[BR], hi = new int[BR];
         boolean[] km = new boolean[BC];
         // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
-        for (int p0 = 0; p0 < nP; p0 += BR) {
+        for (int p0 = part * BR; p0 < nP; p0 += parts * BR) {
             int rows = Math.min(BR, nP - p0);
             int tileLo = Integer.MAX_VALUE, tileHi = Integer.MIN_VALUE;
             for (int r = 0; r < BR; r++) {
@@ -164,24 +198,30 @@ public final class AttentionTemplate implements CompiledCascade {
                 }
                 rowMax[r] = Float.NEGATIVE_INFINITY;
                 rowSum[r] = 0f;
+                for (int j = 0; j < VL; j++) sumv[r * VL + j] = 0f;
                 for (int e = 0; e < nE; e++) qs[r * nE + e] = r < rows ? scale * q[qb + (p0 + r) * nE + e] : 0f;
             }
             java.util.Arrays.fill(acc, 0f);
             for (int m0 = tileLo < tileHi ? tileLo / BC * BC : tileHi; m0 < tileHi; m0 += BC) {
+                // All row blocks' probabilities first, then all their weighted sums: K's tile stays
+                // in L1 for the first loop, V's for the second.
                 for (int rb = 0; rb < rows; rb += R) {
                     // Skip row blocks the mask keeps entirely off this key tile.
                     boolean any = false;
                     for (int r = rb; r < rb + R; r++) any |= lo[r] < m0 + BC && hi[r] > m0 && hi[r] > lo[r];
+                    active[rb / R] = any;
                     if (!any) continue;
                     scores(kt, m0 / BC * nE * BC, qs, rb * nE, nE, st);
-                    for (int r = 0; r < R; r++) row(r, rb + r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, km, l, g);
-                    int jn = Math.min(BC, tileHi - m0);
-                    accumulate(acc, rb * nF, pt, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
+                    rows(rb, p0, m0, st, lo, hi, rowMax, rowSum, sumv, corr, pt, km, l, g);
                 }
+                int jn = Math.min(BC, tileHi - m0);
+                for (int rb = 0; rb < rows; rb += R)
+                    if (active[rb / R]) accumulate(acc, rb * nF, pt, rb * BC, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
             }
             boolean nan = emptyIsNaN();
             int norm = norm();
             for (int r = 0; r < rows; r++) {
+                if (norm == SOFTMAX) rowSum[r] = FloatVector.fromArray(SPECIES, sumv, r * VL).reduceLanes(VectorOperators.ADD);
                 float sum = rowSum[r];
                 int out = ob + (p0 + r) * nF;
                 if (norm == NONE) {
@@ -233,6 +273,14 @@ public final class AttentionTemplate implements CompiledCascade {
             s32 = q3.fma(k2, s32);
             s33 = q3.fma(k3, s33);
         }
+        if (plain()) {
+            // The rows' maxima while the scores are in registers: on a tile inside every row's
+            // bounds, the softmax step needs nothing else from them.
+            st[R * BC] = s00.max(s01).max(s02.max(s03)).reduceLanes(VectorOperators.MAX);
+            st[R * BC + 1] = s10.max(s11).max(s12.max(s13)).reduceLanes(VectorOperators.MAX);
+            st[R * BC + 2] = s20.max(s21).max(s22.max(s23)).reduceLanes(VectorOperators.MAX);
+            st[R * BC + 3] = s30.max(s31).max(s32.max(s33)).reduceLanes(VectorOperators.MAX);
+        }
         // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
         s00.intoArray(st, 0);
         s01.intoArray(st, VL);
@@ -253,9 +301,63 @@ public final class AttentionTemplate implements CompiledCascade {
     }
 
     /**
-     * The online-softmax step of query row {@code r} on one key tile: modifies and masks its scores,
-     * updates the running max and sum, and leaves the tile's probabilities in {@code pt} and the
-     * correction of earlier accumulations in {@code corr[r]}.
+     * The online-softmax step of the R query rows from {@code rb} on one key tile: modifies and
+     * masks their scores, updates the running maxima and sums, and leaves the tile's
+     * probabilities in {@code pt} and the corrections of earlier accumulations in {@code corr}.
+     * Two passes, each over all R rows, so that the rows' reductions and exponentials overlap
+     * instead of waiting on each other.
+     */
+    private static void rows(int rb, int p0, int m0, float[] st, int[] lo, int[] hi, float[] rowMax, float[] rowSum,
+                             float[] sumv, float[] corr, float[] pt, boolean[] km, Launch l, int[] g) {
+        for (int local = 0; local < R; local++) {
+            int r = rb + local;
+            if (plain() && lo[r] <= m0 && m0 + BC <= hi[r]) {
+                // Every key of the tile is present: the max came from scores().
+                float old = rowMax[r], max = Math.max(old, st[R * BC + local]);
+                corr[r] = old == max ? 1f : (float) Math.exp(old - max);
+                rowMax[r] = max;
+            } else {
+                row(local, r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, km, l, g);
+            }
+        }
+        if (norm() != SOFTMAX) return;
+        // exp(s - max) inline (Cody-Waite reduction, Cephes' degree-5 polynomial, 2^n from the
+        // exponent bits): a helper method would not be inlined and would box its vector. Lanes
+        // below -88 (masked keys: -inf) give exactly 0.
+        FloatVector floor = FloatVector.broadcast(SPECIES, -88f), log2e = FloatVector.broadcast(SPECIES, 1.44269504f);
+        FloatVector magic = FloatVector.broadcast(SPECIES, 12582912f), one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector ln2hi = FloatVector.broadcast(SPECIES, -0.693359375f), ln2lo = FloatVector.broadcast(SPECIES, 2.12194440e-4f);
+        FloatVector c0 = FloatVector.broadcast(SPECIES, 1.9875691500e-4f), c1 = FloatVector.broadcast(SPECIES, 1.3981999507e-3f);
+        FloatVector c2 = FloatVector.broadcast(SPECIES, 8.3334519073e-3f), c3 = FloatVector.broadcast(SPECIES, 4.1665795894e-2f);
+        FloatVector c4 = FloatVector.broadcast(SPECIES, 1.6666665459e-1f), c5 = FloatVector.broadcast(SPECIES, 5.0000001201e-1f);
+        for (int local = 0; local < R; local++) {
+            int r = rb + local, at = local * BC;
+            float max = rowMax[r];
+            if (max == Float.NEGATIVE_INFINITY) continue;
+            FloatVector mv = FloatVector.broadcast(SPECIES, max);
+            FloatVector sum = FloatVector.fromArray(SPECIES, sumv, r * VL).mul(corr[r]);
+            for (int j = 0; j < BC; j += VL) {
+                FloatVector x = FloatVector.fromArray(SPECIES, st, at + j).sub(mv).max(floor);
+                FloatVector t = x.fma(log2e, magic);
+                FloatVector n = t.sub(magic);
+                FloatVector y = n.fma(ln2hi, x);
+                y = n.fma(ln2lo, y);
+                FloatVector poly = c0.fma(y, c1).fma(y, c2).fma(y, c3).fma(y, c4).fma(y, c5);
+                poly = y.mul(y).fma(poly, y).add(one);
+                FloatVector pow2 = t.reinterpretAsInts().add(127 - 0x4B400000).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector e = poly.mul(pow2);
+                e.intoArray(pt, r * BC + j);
+                sum = sum.add(e);
+            }
+            sum.intoArray(sumv, r * VL);
+        }
+    }
+
+    /**
+     * The first pass of {@link #rows} for query row {@code r}: modifies and masks its scores. For
+     * the softmax it leaves them in {@code st}, the new running max in {@code rowMax[r]} (-inf: no
+     * key yet, then {@code pt} is 0) and the correction in {@code corr[r]}; for l1 or no
+     * normalization it leaves the weights in {@code pt}.
      */
     private static void row(int local, int r, int p0, int m0, float[] st,
                             int[] lo, int[] hi, float[] rowMax, float[] rowSum, float[] corr, float[] pt, boolean[] km,
@@ -294,10 +396,10 @@ public final class AttentionTemplate implements CompiledCascade {
                 a2 = zero.blend(a2, SPECIES.indexInRange(m0 + 2 * VL - rl, n));
                 a3 = zero.blend(a3, SPECIES.indexInRange(m0 + 3 * VL - rl, n));
             }
-            a0.intoArray(pt, at);
-            a1.intoArray(pt, at + VL);
-            a2.intoArray(pt, at + 2 * VL);
-            a3.intoArray(pt, at + 3 * VL);
+            a0.intoArray(pt, r * BC);
+            a1.intoArray(pt, r * BC + VL);
+            a2.intoArray(pt, r * BC + 2 * VL);
+            a3.intoArray(pt, r * BC + 3 * VL);
             if (norm() == L1) rowSum[r] += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
             corr[r] = 1f;
             return;
@@ -315,26 +417,20 @@ public final class AttentionTemplate implements CompiledCascade {
         float max = Math.max(old, tileMax);
         if (max == Float.NEGATIVE_INFINITY) {
             corr[r] = 1f;
-            java.util.Arrays.fill(pt, at, at + BC, 0f);
+            java.util.Arrays.fill(pt, r * BC, r * BC + BC, 0f);
             return;
         }
-        float c = (float) Math.exp(old - max);
-        FloatVector mv = FloatVector.broadcast(SPECIES, max);
-        FloatVector e0 = a0.sub(mv).lanewise(VectorOperators.EXP);
-        FloatVector e1 = a1.sub(mv).lanewise(VectorOperators.EXP);
-        FloatVector e2 = a2.sub(mv).lanewise(VectorOperators.EXP);
-        FloatVector e3 = a3.sub(mv).lanewise(VectorOperators.EXP);
-        e0.intoArray(pt, at);
-        e1.intoArray(pt, at + VL);
-        e2.intoArray(pt, at + 2 * VL);
-        e3.intoArray(pt, at + 3 * VL);
-        rowSum[r] = rowSum[r] * c + e0.add(e1).add(e2.add(e3)).reduceLanes(VectorOperators.ADD);
+        float c = old == max ? 1f : (float) Math.exp(old - max);
+        a0.intoArray(st, at);
+        a1.intoArray(st, at + VL);
+        a2.intoArray(st, at + 2 * VL);
+        a3.intoArray(st, at + 3 * VL);
         rowMax[r] = max;
         corr[r] = c;
     }
 
     /** {@code acc[r][f] = acc[r][f] * corr[r] + sum_j pt[r][j] * V[j][f]} for the tile's {@code jn} keys. */
-    private static void accumulate(float[] acc, int a0, float[] pt, float[] corr, int c, float[] vp, int vpAt,
+    private static void accumulate(float[] acc, int a0, float[] pt, int ptAt, float[] corr, int c, float[] vp, int vpAt,
                                    float[] v, int vAt, int jn, int nF) {
         int f0 = a0;
         int end = a0 + nF;
@@ -365,22 +461,22 @@ public final class AttentionTemplate implements CompiledCascade {
                 FloatVector v1 = FloatVector.fromArray(SPECIES, vp, at + VL);
                 FloatVector v2 = FloatVector.fromArray(SPECIES, vp, at + 2 * VL);
                 FloatVector v3 = FloatVector.fromArray(SPECIES, vp, at + 3 * VL);
-                FloatVector w0 = FloatVector.broadcast(SPECIES, pt[j]);
+                FloatVector w0 = FloatVector.broadcast(SPECIES, pt[ptAt + j]);
                 a00 = w0.fma(v0, a00);
                 a01 = w0.fma(v1, a01);
                 a02 = w0.fma(v2, a02);
                 a03 = w0.fma(v3, a03);
-                FloatVector w1 = FloatVector.broadcast(SPECIES, pt[BC + j]);
+                FloatVector w1 = FloatVector.broadcast(SPECIES, pt[ptAt + BC + j]);
                 a10 = w1.fma(v0, a10);
                 a11 = w1.fma(v1, a11);
                 a12 = w1.fma(v2, a12);
                 a13 = w1.fma(v3, a13);
-                FloatVector w2 = FloatVector.broadcast(SPECIES, pt[2 * BC + j]);
+                FloatVector w2 = FloatVector.broadcast(SPECIES, pt[ptAt + 2 * BC + j]);
                 a20 = w2.fma(v0, a20);
                 a21 = w2.fma(v1, a21);
                 a22 = w2.fma(v2, a22);
                 a23 = w2.fma(v3, a23);
-                FloatVector w3 = FloatVector.broadcast(SPECIES, pt[3 * BC + j]);
+                FloatVector w3 = FloatVector.broadcast(SPECIES, pt[ptAt + 3 * BC + j]);
                 a30 = w3.fma(v0, a30);
                 a31 = w3.fma(v1, a31);
                 a32 = w3.fma(v2, a32);
@@ -408,7 +504,7 @@ public final class AttentionTemplate implements CompiledCascade {
         for (; f0 < end; f0++) {
             for (int r = 0; r < R; r++) {
                 float a = acc[r * nF + f0] * corr[c + r];
-                for (int j = 0; j < jn; j++) a += pt[r * BC + j] * v[vAt + j * nF + f0];
+                for (int j = 0; j < jn; j++) a += pt[ptAt + r * BC + j] * v[vAt + j * nF + f0];
                 acc[r * nF + f0] = a;
             }
         }

@@ -62,4 +62,32 @@ class FusedBackendTest {
         }
         return tests;
     }
+
+    @Test
+    void dealsTheQueryTilesOfFewBatchPointsIntoSeveralSlices() {
+        int br = AttentionTemplate.BR;
+        assertEquals(1, AttentionTemplate.parts(1, 1));
+        assertEquals(1, AttentionTemplate.parts(1, br));
+        assertEquals(Math.min(4, AttentionTemplate.PARALLEL), AttentionTemplate.parts(1, 3 * br + 8));
+        assertEquals(1, AttentionTemplate.parts(AttentionTemplate.PARALLEL, 4096));
+        assertEquals(2, AttentionTemplate.parts((AttentionTemplate.PARALLEL + 1) / 2, 4096));
+    }
+
+    /** One batch point (B=1 H=1): its query tiles run as interleaved slices on 2 threads; ragged query and key counts. */
+    @TestFactory
+    List<DynamicTest> oneBatchPointAgreesWithTheInterpreterOnTwoThreads() {
+        List<DynamicTest> tests = new ArrayList<>();
+        long seed = 300;
+        for (String name : List.of("attention", "causal", "window", "sinks", "l1", "relu")) {
+            Cascade c = Cascades.all().get(name);
+            JvmKernel k = JvmBackend.compile(c);
+            for (long p : new long[] {1, 5, 7, 70, 3 * AttentionTemplate.BR + 5}) {
+                Map<String, Long> s = Map.of("b", 1L, "h", 1L, "p", p, "m", p + 3, "e", 16L, "f", 20L);
+                long sd = seed++;
+                tests.add(DynamicTest.dynamicTest(name + " fused, 2 threads, " + s,
+                        () -> Check.againstInterpreter(c, k.loadFused().withThreads(2), s, sd, 1e-5)));
+            }
+        }
+        return tests;
+    }
 }
