@@ -8,6 +8,8 @@ import einc.ir.IndexExpr;
 import einc.ir.Param;
 import einc.ir.ReduceOp;
 import einc.ir.TensorDecl;
+import einc.optimizer.Schedule;
+import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -20,11 +22,16 @@ import java.util.Map;
 import static org.objectweb.asm.Opcodes.*;
 
 /**
- * The generic, always-applicable code shape: one static method per statement, each a loop nest
- * over the statement's iteration space that follows the reference interpreter point by point
- * (f32 values, presence flags only for tensors {@link Presence} cannot prove dense), and a
- * {@code slice} method that runs the statements in order, recurrences as a sequential loop over
- * their iterative rank.
+ * The generic, always-applicable code shape, lowered from the cascade's {@link
+ * einc.optimizer.Schedule}: the {@code slice} method runs the loop nests in order, each as loops
+ * over its outer ranks around its statements (recurrences as a sequential loop over their
+ * iterative rank), and every statement is a static method that loops over its own ranks for one
+ * outer point. Intermediates local to a nest hold one outer point (a scalar or a row), the others
+ * live whole. A statement follows the reference interpreter point by point (f32 values, presence
+ * flags only for tensors {@link Presence} cannot prove dense), except that a dense sum (or max)
+ * whose innermost rank walks contiguous rows runs as a row kernel ({@link RowKernels}: dot
+ * product, sum, max, or scaled add into the target's last rank), vectorized when the Vector API
+ * is present.
  */
 final class GenericEmitter {
 
@@ -51,6 +58,7 @@ final class GenericEmitter {
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {COMPILED});
         cw.visitSource(c.name() + ".ein", null);
         Emit.constructor(cw);
+        copyRowKernels(cw);
         emitDefaults(cw);
         emitSlices(cw);
         emitSlice(cw);
@@ -61,6 +69,59 @@ final class GenericEmitter {
 
     private void emitDefaults(ClassWriter cw) {
         emitDefaults(cw, plan);
+    }
+
+    static final String ROW_KERNELS = "einc/codegen/jvm/RowKernels";
+
+    /** Copies {@link RowKernels}' fields, static initializer and row methods into the class, under its name. */
+    private void copyRowKernels(ClassWriter cw) {
+        byte[] bytes;
+        try (java.io.InputStream in = RowKernels.class.getResourceAsStream("RowKernels.class")) {
+            if (in == null) throw new IllegalStateException("the row kernels class is missing from the class path");
+            bytes = in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        new org.objectweb.asm.ClassReader(bytes).accept(new org.objectweb.asm.ClassVisitor(ASM9, cw) {
+            @Override
+            public void visit(int version, int access, String n, String sig, String superName, String[] interfaces) {}
+
+            @Override
+            public void visitSource(String source, String debug) {}
+
+            @Override
+            public org.objectweb.asm.AnnotationVisitor visitAnnotation(String desc, boolean visible) {
+                return null;
+            }
+
+            @Override
+            public void visitInnerClass(String n, String outer, String inner, int access) {}
+
+            @Override
+            public void visitNestHost(String host) {}
+
+            @Override
+            public void visitNestMember(String member) {}
+
+            @Override
+            public MethodVisitor visitMethod(int access, String n, String desc, String sig, String[] exceptions) {
+                if (n.equals("<init>")) return null;
+                return new MethodVisitor(ASM9, super.visitMethod(access, n, desc, sig, exceptions)) {
+                    @Override
+                    public void visitMethodInsn(int op, String owner, String mn, String md, boolean itf) {
+                        super.visitMethodInsn(op, owner.equals(ROW_KERNELS) ? className : owner, mn, md, itf);
+                    }
+
+                    @Override
+                    public void visitFieldInsn(int op, String owner, String fn, String fd) {
+                        super.visitFieldInsn(op, owner.equals(ROW_KERNELS) ? className : owner, fn, fd);
+                    }
+                };
+            }
+
+            @Override
+            public void visitEnd() {}
+        }, ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
     }
 
     /** {@code defaults(int[] X, double[] prm, boolean[] given)}: each parameter's default where none was given. */
@@ -171,7 +232,7 @@ final class GenericEmitter {
         mv.visitVarInsn(ASTORE, prm);
         // Batch values, last rank fastest, then the flat slice number.
         int nb = plan.sliced ? plan.batch.size() : 0;
-        Emit.iconst(mv, nb + 1);
+        Emit.iconst(mv, nb + 1 + plan.extent.size());
         mv.visitIntInsn(NEWARRAY, T_INT);
         mv.visitVarInsn(ASTORE, B);
         mv.visitVarInsn(ALOAD, B);
@@ -217,30 +278,69 @@ final class GenericEmitter {
                 mv.visitInsn(AASTORE);
             }
         }
-        List<String> iterative = c.iterativeIndices();
-        List<Einsum> body = c.statements();
-        int i = 0;
-        while (i < body.size()) {
-            String r = recurrenceIndex(body.get(i), iterative);
-            if (r == null) {
-                callStatement(mv, i, T, P, X, prm, B, -1, 0);
-                i++;
-                continue;
+        int nextLocal = tmp + 1;
+        List<Integer> loopVars = new ArrayList<>();
+        for (Schedule.Nest nest : plan.schedule.nests()) {
+            // Loops over the nest's outer ranks; each value goes to the point array for the statements.
+            List<Label[]> loops = new ArrayList<>();
+            for (String o : nest.outer()) {
+                int v = nextLocal++;
+                Label top = new Label(), end = new Label();
+                Emit.iconst(mv, 0);
+                mv.visitVarInsn(ISTORE, v);
+                mv.visitLabel(top);
+                mv.visitVarInsn(ILOAD, v);
+                loadExtent(mv, X, o);
+                mv.visitJumpInsn(IF_ICMPGE, end);
+                mv.visitVarInsn(ALOAD, B);
+                Emit.iconst(mv, plan.pointSlot(o));
+                mv.visitVarInsn(ILOAD, v);
+                mv.visitInsn(IASTORE);
+                loops.add(new Label[] {top, end});
+                loopVars.add(v);
             }
-            int j = i;
-            while (j < body.size() && r.equals(recurrenceIndex(body.get(j), iterative))) j++;
-            Label top = new Label(), end = new Label();
-            Emit.iconst(mv, 0);
-            mv.visitVarInsn(ISTORE, step);
-            mv.visitLabel(top);
-            mv.visitVarInsn(ILOAD, step);
-            loadExtent(mv, X, r);
-            mv.visitJumpInsn(IF_ICMPGE, end);
-            for (int k = i; k < j; k++) callStatement(mv, k, T, P, X, prm, B, step, 1);
-            mv.visitIincInsn(step, 1);
-            mv.visitJumpInsn(GOTO, top);
-            mv.visitLabel(end);
-            i = j;
+            if (!nest.outer().isEmpty()) {
+                // A local's entries of the last outer point are not this point's: forget their presence.
+                for (Schedule.Placed p : nest.statements()) {
+                    String t = c.statements().get(p.statement()).tensor();
+                    if (!plan.schedule.local().containsKey(t) || !plan.tracked.contains(t)) continue;
+                    mv.visitVarInsn(ALOAD, P);
+                    Emit.iconst(mv, all.get(t));
+                    mv.visitInsn(AALOAD);
+                    Emit.iconst(mv, 0);
+                    mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([ZZ)V", false);
+                }
+            }
+            List<Schedule.Placed> body = nest.statements();
+            int i = 0;
+            while (i < body.size()) {
+                String r = body.get(i).recurrence();
+                if (r == null) {
+                    callStatement(mv, body.get(i).statement(), T, P, X, prm, B, -1, 0);
+                    i++;
+                    continue;
+                }
+                int j = i;
+                while (j < body.size() && r.equals(body.get(j).recurrence())) j++;
+                Label top = new Label(), end = new Label();
+                Emit.iconst(mv, 0);
+                mv.visitVarInsn(ISTORE, step);
+                mv.visitLabel(top);
+                mv.visitVarInsn(ILOAD, step);
+                loadExtent(mv, X, r);
+                mv.visitJumpInsn(IF_ICMPGE, end);
+                for (int k = i; k < j; k++) callStatement(mv, body.get(k).statement(), T, P, X, prm, B, step, 1);
+                mv.visitIincInsn(step, 1);
+                mv.visitJumpInsn(GOTO, top);
+                mv.visitLabel(end);
+                i = j;
+            }
+            for (int k = loops.size() - 1; k >= 0; k--) {
+                int v = loopVars.remove(loopVars.size() - 1);
+                mv.visitIincInsn(v, 1);
+                mv.visitJumpInsn(GOTO, loops.get(k)[0]);
+                mv.visitLabel(loops.get(k)[1]);
+            }
         }
         // Absent output entries read as 0.
         for (TensorDecl t : c.outputs()) {
@@ -303,7 +403,8 @@ final class GenericEmitter {
     /** Pushes the number of elements of {@code t}'s slice-local layout (or whole layout). */
     private void localSize(MethodVisitor mv, int X, TensorDecl t) {
         Emit.iconst(mv, 1);
-        for (int k = localFrom(t.name()); k < t.arity(); k++) {
+        for (int k = 0; k < t.arity(); k++) {
+            if (plan.dropped(t.name(), k)) continue;
             loadExtent(mv, X, t.ranks().get(k).index());
             if (t.ranks().get(k).iterative()) {
                 Emit.iconst(mv, 1);
@@ -313,16 +414,8 @@ final class GenericEmitter {
         }
     }
 
-    /** The first rank of {@code tensor}'s slice-local layout: after the batch ranks when sliced. */
-    private int localFrom(String tensor) {
-        return plan.sliceLocal(tensor) ? plan.batch.size() : 0;
-    }
-
-    private String recurrenceIndex(Einsum s, List<String> iterative) {
-        if (s.init()) return null;
-        List<String> space = c.iterationSpace(s);
-        for (String r : iterative) if (space.contains(r)) return r;
-        return null;
+    private String recurrenceIndex(Einsum s) {
+        return Schedule.recurrence(c, s);
     }
 
     /** Emits one statement's method {@code s<i>(T, P, X, prm, B, step)}. */
@@ -338,11 +431,15 @@ final class GenericEmitter {
         private int missing, absent;
 
         /** Locals of one accessed tensor: data, presence, per-rank extents and strides, output base. */
-        private record TensorLocals(TensorDecl decl, int data, int presence, int[] dim, int[] stride, int base, int from) {}
+        private record TensorLocals(TensorDecl decl, int data, int presence, int[] dim, int[] stride, int base, boolean[] dropped) {}
+
+        /** The ranks the nest loops outside this statement: fixed for one call. */
+        private final List<String> outer;
 
         StatementEmitter(Einsum s, int number) {
             this.s = s;
             this.number = number;
+            this.outer = plan.schedule.nestOf(number).outer();
         }
 
         private int local() {
@@ -357,7 +454,7 @@ final class GenericEmitter {
             List<String> reduced = s.reducedIndices();
             List<String> free = new ArrayList<>(space);
             free.removeAll(reduced);
-            String rec = recurrenceIndex(s, c.iterativeIndices());
+            String rec = recurrenceIndex(s);
             int acc = local(), exists = local(), present = local(), v = local();
             // Free loops.
             List<Label[]> freeLoops = new ArrayList<>();
@@ -453,7 +550,7 @@ final class GenericEmitter {
 
         /** Whether {@code ix} is fixed for this call (a batch rank of a slice, or the recurrence step). */
         private boolean fixed(String ix, String rec) {
-            return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix));
+            return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix)) || outer.contains(ix);
         }
 
         /** Opens {@code for (ix = 0; ix < X; ix++)} unless {@code ix} is fixed; returns its labels. */
@@ -485,12 +582,17 @@ final class GenericEmitter {
                 mv.visitVarInsn(ISTORE, l);
                 ext.put(d.name(), l);
             }
-            String rec = recurrenceIndex(s, c.iterativeIndices());
+            String rec = recurrenceIndex(s);
             for (String ix : c.iterationSpace(s)) {
                 int l = local();
                 value.put(ix, l);
                 if (ix.equals(rec)) {
                     mv.visitVarInsn(ILOAD, STEP);
+                    mv.visitVarInsn(ISTORE, l);
+                } else if (outer.contains(ix)) {
+                    mv.visitVarInsn(ALOAD, B);
+                    Emit.iconst(mv, plan.pointSlot(ix));
+                    mv.visitInsn(IALOAD);
                     mv.visitVarInsn(ISTORE, l);
                 } else if (plan.sliced && plan.batch.contains(ix)) {
                     mv.visitVarInsn(ALOAD, B);
@@ -530,7 +632,8 @@ final class GenericEmitter {
                 mv.visitInsn(AALOAD);
                 mv.visitVarInsn(ASTORE, presence);
             }
-            int from = localFrom(t.name());
+            boolean[] dropped = new boolean[t.arity()];
+            for (int r = 0; r < t.arity(); r++) dropped[r] = plan.dropped(t.name(), r);
             int[] dim = new int[t.arity()], stride = new int[t.arity()];
             for (int r = 0; r < t.arity(); r++) {
                 dim[r] = local();
@@ -541,15 +644,18 @@ final class GenericEmitter {
                 }
                 mv.visitVarInsn(ISTORE, dim[r]);
             }
-            for (int r = t.arity() - 1; r >= from; r--) {
+            int inner = -1;
+            for (int r = t.arity() - 1; r >= 0; r--) {
+                if (dropped[r]) continue;
                 stride[r] = local();
-                if (r == t.arity() - 1) Emit.iconst(mv, 1);
+                if (inner < 0) Emit.iconst(mv, 1);
                 else {
-                    mv.visitVarInsn(ILOAD, stride[r + 1]);
-                    mv.visitVarInsn(ILOAD, dim[r + 1]);
+                    mv.visitVarInsn(ILOAD, stride[inner]);
+                    mv.visitVarInsn(ILOAD, dim[inner]);
                     mv.visitInsn(IMUL);
                 }
                 mv.visitVarInsn(ISTORE, stride[r]);
+                inner = r;
             }
             int base = -1;
             if (plan.sliced && plan.isOutput(t.name())) {
@@ -558,15 +664,15 @@ final class GenericEmitter {
                 mv.visitVarInsn(ALOAD, B);
                 Emit.iconst(mv, plan.batch.size());
                 mv.visitInsn(IALOAD);
-                if (from < t.arity()) {
-                    mv.visitVarInsn(ILOAD, stride[from]);
-                    mv.visitVarInsn(ILOAD, dim[from]);
+                if (inner >= 0) {
+                    mv.visitVarInsn(ILOAD, stride[inner]);
+                    mv.visitVarInsn(ILOAD, dim[inner]);
                     mv.visitInsn(IMUL);
                     mv.visitInsn(IMUL);
                 }
                 mv.visitVarInsn(ISTORE, base);
             }
-            return new TensorLocals(t, data, presence, dim, stride, base, from);
+            return new TensorLocals(t, data, presence, dim, stride, base, dropped);
         }
 
         /**
@@ -578,7 +684,8 @@ final class GenericEmitter {
             boolean anyCheck = false;
             int tmp = local();
             Emit.iconst(mv, 0);
-            for (int r = t.from(); r < t.decl().arity(); r++) {
+            for (int r = 0; r < t.decl().arity(); r++) {
+                if (t.dropped()[r]) continue;
                 IndexExpr ix = pos.get(r);
                 emitIndex(ix);
                 if (!Presence.inRange(c, ix, t.decl(), r) || s.init()) {
