@@ -455,6 +455,12 @@ final class GenericEmitter {
             List<String> free = new ArrayList<>(space);
             free.removeAll(reduced);
             String rec = recurrenceIndex(s);
+            if (emitRowKernel(free, reduced, rec)) {
+                mv.visitInsn(RETURN);
+                mv.visitMaxs(0, 0);
+                mv.visitEnd();
+                return;
+            }
             int acc = local(), exists = local(), present = local(), v = local();
             // Free loops.
             List<Label[]> freeLoops = new ArrayList<>();
@@ -546,6 +552,187 @@ final class GenericEmitter {
             mv.visitInsn(RETURN);
             mv.visitMaxs(0, 0);
             mv.visitEnd();
+        }
+
+        /** The body as a product over rank {@code r}: factors and divisors free of r, and rows contiguous in r. */
+        private record Rows(List<Expr> factors, List<Expr> divisors, List<Expr.Access> rows) {}
+
+        private Rows rows(Expr e, String r) {
+            if (!einc.ir.Exprs.indices(e).contains(r)) return new Rows(List.of(e), List.of(), List.of());
+            return switch (e) {
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) when op == Expr.Op.MUL -> {
+                    Rows x = rows(a, r), y = rows(b, r);
+                    yield x == null || y == null ? null : new Rows(concat(x.factors(), y.factors()),
+                            concat(x.divisors(), y.divisors()), concat(x.rows(), y.rows()));
+                }
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) when op == Expr.Op.DIV && !einc.ir.Exprs.indices(b).contains(r) -> {
+                    Rows x = rows(a, r);
+                    yield x == null ? null : new Rows(x.factors(), concat(x.divisors(), List.of(b)), x.rows());
+                }
+                case Expr.Access a when contiguous(a.tensor(), a.indices(), r) -> new Rows(List.of(), List.of(), List.of(a));
+                default -> null;
+            };
+        }
+
+        private static <T> List<T> concat(List<T> a, List<T> b) {
+            List<T> out = new ArrayList<>(a);
+            out.addAll(b);
+            return out;
+        }
+
+        /** Whether {@code r} walks {@code tensor}'s storage with stride 1 at {@code pos}: its last stored rank, and only there. */
+        private boolean contiguous(String tensor, List<IndexExpr> pos, String r) {
+            TensorDecl t = c.tensorOrThrow(tensor);
+            int k = t.arity() - 1;
+            while (k >= 0 && plan.dropped(tensor, k)) k--;
+            if (k < 0 || !r.equals(pos.get(k).plainIndex())) return false;
+            for (int j = 0; j < t.arity(); j++) {
+                if (j == k) continue;
+                java.util.Set<String> used = new java.util.LinkedHashSet<>();
+                einc.ir.Exprs.collectIndices(pos.get(j), used);
+                if (used.contains(r)) return false;
+            }
+            return true;
+        }
+
+        /** Whether every entry the statement reads and writes is present and inside its tensor: no flags, no checks. */
+        private boolean dense() {
+            if (s.where() != null || s.init() || plan.tracked.contains(s.tensor())) return false;
+            TensorDecl t = c.tensorOrThrow(s.tensor());
+            for (int k = 0; k < t.arity(); k++) if (!Presence.inRange(c, s.target().indices().get(k), t, k)) return false;
+            List<Expr.Access> reads = new ArrayList<>();
+            einc.ir.Exprs.forEach(s.body(), e -> { if (e instanceof Expr.Access a) reads.add(a); });
+            for (Expr.Access a : reads) if (plan.tracked.contains(a.tensor()) || Presence.mayFallOutside(c, a)) return false;
+            return true;
+        }
+
+        /**
+         * Emits a dense sum or max whose innermost rank walks contiguous rows as row kernels: per
+         * target entry a dot product, sum or max over the innermost reduced rank; else scaled adds
+         * of one row into the target's last rank. Returns false (emitting nothing) when neither fits.
+         */
+        private boolean emitRowKernel(List<String> free, List<String> reduced, String rec) {
+            ReduceOp op = s.reduceOp();
+            if (op != ReduceOp.SUM && op != ReduceOp.MAX) return false;
+            if (!dense()) return false;
+            for (int i = reduced.size() - 1; i >= 0; i--) {
+                String r = reduced.get(i);
+                if (fixed(r, rec)) continue;
+                Rows rows = rows(s.body(), r);
+                if (rows == null || rows.rows().isEmpty() || rows.rows().size() > 2) continue;
+                if (op == ReduceOp.MAX && (!rows.factors().isEmpty() || !rows.divisors().isEmpty() || rows.rows().size() != 1)) continue;
+                emitReduceRows(free, reduced, r, rows, rec);
+                return true;
+            }
+            if (op != ReduceOp.SUM) return false;
+            String r = null;
+            for (String ix : free) if (!fixed(ix, rec) && contiguous(s.tensor(), s.target().indices(), ix)) r = ix;
+            if (r == null) return false;
+            Rows rows = rows(s.body(), r);
+            if (rows == null || rows.rows().size() != 1) return false;
+            emitAddRows(free, reduced, r, rows, rec);
+            return true;
+        }
+
+        /** {@code target = sum over the other reduced ranks of (factors / divisors) * dot/sum/max over r of the rows}. */
+        private void emitReduceRows(List<String> free, List<String> reduced, String r, Rows rows, String rec) {
+            ReduceOp op = s.reduceOp();
+            int acc = local();
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : free) freeLoops.add(open(ix, rec));
+            Emit.fconst(mv, (float) op.identity());
+            mv.visitVarInsn(FSTORE, acc);
+            List<String> outerReduced = new ArrayList<>(reduced);
+            outerReduced.remove(r);
+            List<Label[]> redLoops = new ArrayList<>();
+            for (String ix : outerReduced) redLoops.add(open(ix, rec));
+            mv.visitVarInsn(FLOAD, acc);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            for (Expr.Access a : rows.rows()) pushRow(a);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            if (op == ReduceOp.MAX) {
+                mv.visitMethodInsn(INVOKESTATIC, className, "rowMax", "([FII)F", false);
+                Emit.combine(mv, op);
+            } else {
+                if (rows.rows().size() == 2) mv.visitMethodInsn(INVOKESTATIC, className, "rowDot", "([FI[FII)F", false);
+                else mv.visitMethodInsn(INVOKESTATIC, className, "rowSum", "([FII)F", false);
+                if (pushInvariant(rows)) mv.visitInsn(FMUL);
+                mv.visitInsn(FADD);
+            }
+            mv.visitVarInsn(FSTORE, acc);
+            for (int k = redLoops.size() - 1; k >= 0; k--) close(outerReduced.get(k), redLoops.get(k), rec);
+            TensorLocals t = tensors.get(s.tensor());
+            int off = local();
+            localOffset(t, s.target().indices(), new Label(), true);
+            mv.visitVarInsn(ISTORE, off);
+            mv.visitVarInsn(ALOAD, t.data());
+            dataIndex(t, off);
+            mv.visitVarInsn(FLOAD, acc);
+            mv.visitInsn(FASTORE);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(free.get(k), freeLoops.get(k), rec);
+        }
+
+        /** {@code target[.., r] = 0}, then per point of the other ranks {@code target[.., r] += (factors / divisors) * row[.., r]}. */
+        private void emitAddRows(List<String> free, List<String> reduced, String r, Rows rows, String rec) {
+            List<String> outerFree = new ArrayList<>(free);
+            outerFree.remove(r);
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : outerFree) freeLoops.add(open(ix, rec));
+            TensorLocals t = tensors.get(s.tensor());
+            int off = local();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            localOffset(t, s.target().indices(), new Label(), true);
+            if (t.base() >= 0) {
+                mv.visitVarInsn(ILOAD, t.base());
+                mv.visitInsn(IADD);
+            }
+            mv.visitVarInsn(ISTORE, off);
+            Emit.fconst(mv, 0f);
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, off);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitMethodInsn(INVOKESTATIC, className, "rowFill", "(F[FII)V", false);
+            List<Label[]> redLoops = new ArrayList<>();
+            for (String ix : reduced) redLoops.add(open(ix, rec));
+            if (!pushInvariant(rows)) Emit.fconst(mv, 1f);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            pushRow(rows.rows().getFirst());
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, off);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitMethodInsn(INVOKESTATIC, className, "rowAxpy", "(F[FI[FII)V", false);
+            for (int k = redLoops.size() - 1; k >= 0; k--) close(reduced.get(k), redLoops.get(k), rec);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(outerFree.get(k), freeLoops.get(k), rec);
+        }
+
+        /** Pushes a row's array and the data index of its entry at the current point. */
+        private void pushRow(Expr.Access a) {
+            TensorLocals t = tensors.get(a.tensor());
+            int off = local();
+            localOffset(t, a.indices(), new Label(), true);
+            mv.visitVarInsn(ISTORE, off);
+            mv.visitVarInsn(ALOAD, t.data());
+            dataIndex(t, off);
+        }
+
+        /** Pushes the product of the factors over the divisors; false (nothing pushed) when there are none. */
+        private boolean pushInvariant(Rows rows) {
+            boolean any = false;
+            for (Expr f : rows.factors()) {
+                emitValue(f);
+                if (any) mv.visitInsn(FMUL);
+                any = true;
+            }
+            for (Expr d : rows.divisors()) {
+                if (!any) Emit.fconst(mv, 1f);
+                emitValue(d);
+                mv.visitInsn(FDIV);
+                any = true;
+            }
+            return any;
         }
 
         /** Whether {@code ix} is fixed for this call (a batch rank of a slice, or the recurrence step). */
