@@ -72,6 +72,10 @@ final class GenericEmitter {
     }
 
     static final String ROW_KERNELS = "einc/codegen/jvm/RowKernels";
+    static final String VECTOR_SPECIES = "jdk/incubator/vector/VectorSpecies";
+    static final String SPECIES_DESC = "L" + VECTOR_SPECIES + ";";
+    /** Vector arguments are cast to this exact type, so that verifying the class never loads the module. */
+    static final String VECTOR = "jdk/incubator/vector/Vector";
 
     /** Copies {@link RowKernels}' fields, static initializer and row methods into the class, under its name. */
     private void copyRowKernels(ClassWriter cw) {
@@ -455,7 +459,7 @@ final class GenericEmitter {
             List<String> free = new ArrayList<>(space);
             free.removeAll(reduced);
             String rec = recurrenceIndex(s);
-            if (emitRowKernel(free, reduced, rec)) {
+            if (emitRowKernel(free, reduced, rec) || emitVectorRows(free, rec)) {
                 mv.visitInsn(RETURN);
                 mv.visitMaxs(0, 0);
                 mv.visitEnd();
@@ -706,6 +710,159 @@ final class GenericEmitter {
             mv.visitMethodInsn(INVOKESTATIC, className, "rowAxpy", "(F[FI[FII)V", false);
             for (int k = redLoops.size() - 1; k >= 0; k--) close(reduced.get(k), redLoops.get(k), rec);
             for (int k = freeLoops.size() - 1; k >= 0; k--) close(outerFree.get(k), freeLoops.get(k), rec);
+        }
+
+        /**
+         * Emits a dense element-wise statement whose target's last rank {@code r} walks contiguous
+         * rows as a loop over r in vectors (when the module is present) and a scalar tail: every
+         * access is a row contiguous in r or free of r, every operator has a lane-wise form.
+         * Returns false (emitting nothing) when it does not fit.
+         */
+        private boolean emitVectorRows(List<String> free, String rec) {
+            if (s.reduction() != null || !dense()) return false;
+            String r = null;
+            for (String ix : free) if (!fixed(ix, rec) && contiguous(s.tensor(), s.target().indices(), ix)) r = ix;
+            if (r == null || !lanewise(s.body(), r)) return false;
+            List<String> outerFree = new ArrayList<>(free);
+            outerFree.remove(r);
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : outerFree) freeLoops.add(open(ix, rec));
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            // Offsets at r = 0 of the target and of every row.
+            TensorLocals t = tensors.get(s.tensor());
+            int toff = local();
+            localOffset(t, s.target().indices(), new Label(), true);
+            if (t.base() >= 0) {
+                mv.visitVarInsn(ILOAD, t.base());
+                mv.visitInsn(IADD);
+            }
+            mv.visitVarInsn(ISTORE, toff);
+            Map<Expr.Access, Integer> rowOff = new LinkedHashMap<>();
+            String lane = r;
+            einc.ir.Exprs.forEach(s.body(), e -> {
+                if (e instanceof Expr.Access a && einc.ir.Exprs.indices(a).contains(lane) && !rowOff.containsKey(a)) {
+                    TensorLocals at = tensors.get(a.tensor());
+                    int off = local();
+                    localOffset(at, a.indices(), new Label(), true);
+                    if (at.base() >= 0) {
+                        mv.visitVarInsn(ILOAD, at.base());
+                        mv.visitInsn(IADD);
+                    }
+                    mv.visitVarInsn(ISTORE, off);
+                    rowOff.put(a, off);
+                }
+            });
+            int i = local(), upper = local();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, i);
+            Label scalar = new Label(), vtop = new Label();
+            mv.visitFieldInsn(GETSTATIC, className, "VEC", "Z");
+            mv.visitJumpInsn(IFEQ, scalar);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+            mv.visitMethodInsn(INVOKEINTERFACE, VECTOR_SPECIES, "length", "()I", true);
+            mv.visitInsn(ISUB);
+            mv.visitVarInsn(ISTORE, upper);
+            mv.visitLabel(vtop);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitVarInsn(ILOAD, upper);
+            mv.visitJumpInsn(IF_ICMPGT, scalar);
+            emitLanes(s.body(), r, rowOff, i);
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, toff);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitInsn(IADD);
+            mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "intoArray", "([FI)V", false);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+            mv.visitMethodInsn(INVOKEINTERFACE, VECTOR_SPECIES, "length", "()I", true);
+            mv.visitInsn(IADD);
+            mv.visitVarInsn(ISTORE, i);
+            mv.visitJumpInsn(GOTO, vtop);
+            // The scalar tail (everything without the module), point by point.
+            mv.visitLabel(scalar);
+            Label stop = new Label(), send = new Label();
+            mv.visitLabel(stop);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitJumpInsn(IF_ICMPGE, send);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, toff);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitInsn(IADD);
+            emitValue(s.body());
+            mv.visitInsn(FASTORE);
+            mv.visitIincInsn(i, 1);
+            mv.visitJumpInsn(GOTO, stop);
+            mv.visitLabel(send);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(outerFree.get(k), freeLoops.get(k), rec);
+            return true;
+        }
+
+        /** Whether {@code e} has a lane-wise form over {@code r}: rows contiguous in r, values free of r, lane-wise operators. */
+        private boolean lanewise(Expr e, String r) {
+            if (!einc.ir.Exprs.indices(e).contains(r)) return true;
+            return switch (e) {
+                case Expr.Access a -> contiguous(a.tensor(), a.indices(), r);
+                case Expr.Unary(Expr.Fn fn, Expr x) -> (fn == Expr.Fn.RSQRT || VectorCode.unary(fn) != null) && lanewise(x, r);
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> VectorCode.binary(op) != null && lanewise(a, r) && lanewise(b, r);
+                default -> false;
+            };
+        }
+
+        /** Pushes the FloatVector of {@code e} at lanes {@code i ..}: rows loaded, values free of r broadcast. */
+        private void emitLanes(Expr e, String r, Map<Expr.Access, Integer> rowOff, int i) {
+            if (!einc.ir.Exprs.indices(e).contains(r)) {
+                mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+                emitValue(e);
+                mv.visitMethodInsn(INVOKESTATIC, VectorCode.FV, "broadcast", "(" + SPECIES_DESC + "F)" + VectorCode.FV_DESC, false);
+                return;
+            }
+            switch (e) {
+                case Expr.Access a -> {
+                    TensorLocals t = tensors.get(a.tensor());
+                    mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+                    mv.visitVarInsn(ALOAD, t.data());
+                    mv.visitVarInsn(ILOAD, rowOff.get(a));
+                    mv.visitVarInsn(ILOAD, i);
+                    mv.visitInsn(IADD);
+                    mv.visitMethodInsn(INVOKESTATIC, VectorCode.FV, "fromArray", "(" + SPECIES_DESC + "[FI)" + VectorCode.FV_DESC, false);
+                }
+                case Expr.Unary(Expr.Fn fn, Expr x) when fn == Expr.Fn.RSQRT -> {
+                    // 1 / sqrt(x)
+                    mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+                    Emit.fconst(mv, 1f);
+                    mv.visitMethodInsn(INVOKESTATIC, VectorCode.FV, "broadcast", "(" + SPECIES_DESC + "F)" + VectorCode.FV_DESC, false);
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, "DIV", "L" + VectorCode.OPS + "$Binary;");
+                    emitLanes(x, r, rowOff, i);
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, "SQRT", "L" + VectorCode.OPS + "$Unary;");
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise", "(L" + VectorCode.OPS + "$Unary;)" + VectorCode.FV_DESC, false);
+                    mv.visitTypeInsn(CHECKCAST, VECTOR);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise",
+                            "(L" + VectorCode.OPS + "$Binary;L" + VECTOR + ";)" + VectorCode.FV_DESC, false);
+                }
+                case Expr.Unary(Expr.Fn fn, Expr x) -> {
+                    emitLanes(x, r, rowOff, i);
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, VectorCode.unary(fn), "L" + VectorCode.OPS + "$Unary;");
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise", "(L" + VectorCode.OPS + "$Unary;)" + VectorCode.FV_DESC, false);
+                }
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> {
+                    emitLanes(a, r, rowOff, i);
+                    String kind = switch (op) {
+                        case ADD, MUL, MIN, MAX -> "$Associative;";
+                        default -> "$Binary;";
+                    };
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, VectorCode.binary(op), "L" + VectorCode.OPS + kind);
+                    emitLanes(b, r, rowOff, i);
+                    mv.visitTypeInsn(CHECKCAST, VECTOR);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise",
+                            "(L" + VectorCode.OPS + "$Binary;L" + VECTOR + ";)" + VectorCode.FV_DESC, false);
+                }
+                default -> throw new IllegalStateException("no lane-wise form: " + e);
+            }
         }
 
         /** Pushes a row's array and the data index of its entry at the current point. */
