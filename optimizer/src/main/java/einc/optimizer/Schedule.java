@@ -24,7 +24,8 @@ import java.util.Set;
  * sequential loop over the iterative rank. FuseMax's pass boundaries over inner ranks become
  * successive sweeps over a row inside one outer point, so the softmax of Cascade 4 is one nest
  * over {@code p}: {@code QK}, {@code SN} and {@code A} shrink from {@code P·M} to rows of
- * {@code M}. Statements of one recurrence stay in one nest (its steps interleave them); a
+ * {@code M}. A nest keeps the first of its shared ranks as its outer loop; the others stay
+ * inner loops, so that rows (contiguous in memory) remain rows. Statements of one recurrence stay in one nest (its steps interleave them); a
  * statement or recurrence with no outer rank in common with its neighbours is a nest of its own.
  *
  * <p>An intermediate whose every writer and reader is in one nest with outer ranks is
@@ -128,6 +129,8 @@ public record Schedule(List<Nest> nests, Map<String, Local> local, List<String> 
             outers.add(outer);
             causes.add(cause);
         }
+        // One outer rank per nest: the others stay inner loops, where rows walk contiguous memory.
+        outers.replaceAll(o -> o.isEmpty() ? o : List.of(o.getFirst()));
         List<Nest> nests = new ArrayList<>();
         Map<Integer, Integer> nestOf = new LinkedHashMap<>();
         for (int n = 0; n < runs.size(); n++) {
@@ -283,25 +286,5 @@ public record Schedule(List<Nest> nests, Map<String, Local> local, List<String> 
 
     private static String label(Einsum s) {
         return Flops.label(s);
-    }
-
-    /** A few lines for {@code explain}: one per nest, its outer loops and statements, then what stays local. */
-    public String render() {
-        StringBuilder sb = new StringBuilder();
-        for (Nest n : nests) {
-            sb.append("  nest ").append(n.id() + 1).append(": ");
-            sb.append(n.outer().isEmpty() ? "whole" : "for " + String.join(", ", n.outer()));
-            sb.append(" { ").append(String.join("; ", n.names())).append(" }");
-            if (n.cause() != null) sb.append("  (").append(n.cause()).append(')');
-            sb.append('\n');
-        }
-        if (!local.isEmpty()) {
-            List<String> parts = new ArrayList<>();
-            local.forEach((t, d) -> parts.add(t + " (one " + String.join(", ", d.ranks()) + ")"));
-            sb.append("  local: ").append(String.join(", ", parts)).append('\n');
-        }
-        if (!crossing.isEmpty()) sb.append("  in memory: ").append(String.join(", ", crossing)).append('\n');
-        sb.append("  threads split: ").append(independent.isEmpty() ? "nothing" : String.join(", ", independent)).append('\n');
-        return sb.toString();
     }
 }
