@@ -856,6 +856,8 @@ final class GenericEmitter {
                         default -> "$Binary;";
                     };
                     mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, VectorCode.binary(op), "L" + VectorCode.OPS + kind);
+                    // The exact parameter type: the verifier would load the module to compare two names.
+                    if (!kind.equals("$Binary;")) mv.visitTypeInsn(CHECKCAST, VectorCode.OPS + "$Binary");
                     emitLanes(b, r, rowOff, i);
                     mv.visitTypeInsn(CHECKCAST, VECTOR);
                     mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise",
