@@ -9,6 +9,7 @@ import einc.ir.Param;
 import einc.ir.ReduceOp;
 import einc.ir.TensorDecl;
 import einc.optimizer.Schedule;
+import einc.optimizer.rewrite.MaskToBounds;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
@@ -465,6 +466,7 @@ final class GenericEmitter {
                 mv.visitEnd();
                 return;
             }
+            boolean whereIsBounds = placeBounds(free, reduced, rec);
             int acc = local(), exists = local(), present = local(), v = local();
             // Free loops.
             List<Label[]> freeLoops = new ArrayList<>();
@@ -484,7 +486,7 @@ final class GenericEmitter {
             mv.visitVarInsn(ISTORE, missing);
             Emit.iconst(mv, 0);
             mv.visitVarInsn(ISTORE, absent);
-            if (s.where() != null) {
+            if (s.where() != null && !whereIsBounds) {
                 emitValue(s.where());
                 mv.visitVarInsn(FSTORE, v);
                 mv.visitVarInsn(ILOAD, missing);
@@ -899,17 +901,76 @@ final class GenericEmitter {
             return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix)) || outer.contains(ix);
         }
 
-        /** Opens {@code for (ix = 0; ix < X; ix++)} unless {@code ix} is fixed; returns its labels. */
+        /** Loop bounds from the statement's affine where-conditions, by index (empty: the loops run over whole extents). */
+        private final Map<String, List<MaskToBounds.Bound>> loopBounds = new LinkedHashMap<>();
+
+        /**
+         * Places each bound of the statement's condition on its index's loop when the loops opened
+         * before it (in the order free, then reduced) fix every index the bound reads; returns
+         * whether the bounds are the whole condition, so that no point needs testing.
+         */
+        private boolean placeBounds(List<String> free, List<String> reduced, String rec) {
+            MaskToBounds.StatementBounds sb = plan.bounds.get(number);
+            if (sb == null) return false;
+            java.util.Set<String> known = new java.util.LinkedHashSet<>();
+            for (String ix : c.iterationSpace(s)) if (fixed(ix, rec)) known.add(ix);
+            List<String> order = new ArrayList<>(free);
+            order.addAll(reduced);
+            int placed = 0;
+            for (String ix : order) {
+                if (fixed(ix, rec)) continue;
+                for (MaskToBounds.Bound b : sb.bounds()) {
+                    if (!b.index().equals(ix) || b.op() == Expr.Op.NE || !known.containsAll(einc.ir.Exprs.indices(b.bound()))) continue;
+                    loopBounds.computeIfAbsent(ix, k -> new ArrayList<>()).add(b);
+                    placed++;
+                }
+                known.add(ix);
+            }
+            return sb.exact() && placed == sb.bounds().size();
+        }
+
+        /** Opens {@code for (ix = lo; ix < hi; ix++)} unless {@code ix} is fixed (lo, hi: 0 and X, narrowed by bounds); returns its labels. */
         private Label[] open(String ix, String rec) {
             if (fixed(ix, rec)) return null;
             Label top = new Label(), end = new Label();
+            List<MaskToBounds.Bound> bs = loopBounds.getOrDefault(ix, List.of());
+            int limit = ext.get(ix);
             Emit.iconst(mv, 0);
+            for (MaskToBounds.Bound b : bs) {
+                if (b.op() == Expr.Op.LE || b.op() == Expr.Op.LT) continue;
+                // ix >= ceil(v); ix > v: ix >= floor(v) + 1
+                bound(b.bound(), b.op() == Expr.Op.GT ? "floor" : "ceil", b.op() == Expr.Op.GT ? 1 : 0);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "max", "(II)I", false);
+            }
             mv.visitVarInsn(ISTORE, value.get(ix));
+            if (bs.stream().anyMatch(b -> b.op() == Expr.Op.LE || b.op() == Expr.Op.LT || b.op() == Expr.Op.EQ)) {
+                limit = local();
+                mv.visitVarInsn(ILOAD, ext.get(ix));
+                for (MaskToBounds.Bound b : bs) {
+                    if (b.op() == Expr.Op.GE || b.op() == Expr.Op.GT) continue;
+                    // ix <= v: ix < floor(v) + 1; ix < v: ix < ceil(v)
+                    bound(b.bound(), b.op() == Expr.Op.LT ? "ceil" : "floor", b.op() == Expr.Op.LT ? 0 : 1);
+                    mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "min", "(II)I", false);
+                }
+                mv.visitVarInsn(ISTORE, limit);
+            }
             mv.visitLabel(top);
             mv.visitVarInsn(ILOAD, value.get(ix));
-            mv.visitVarInsn(ILOAD, ext.get(ix));
+            mv.visitVarInsn(ILOAD, limit);
             mv.visitJumpInsn(IF_ICMPGE, end);
             return new Label[] {top, end};
+        }
+
+        /** Pushes {@code floor(v) + add} or {@code ceil(v) + add} as an int, v the f32 value of {@code e}. */
+        private void bound(Expr e, String round, int add) {
+            emitValue(e);
+            mv.visitInsn(F2D);
+            mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", round, "(D)D", false);
+            mv.visitInsn(D2I);
+            if (add != 0) {
+                Emit.iconst(mv, add);
+                mv.visitInsn(IADD);
+            }
         }
 
         private void close(String ix, Label[] loop, String rec) {

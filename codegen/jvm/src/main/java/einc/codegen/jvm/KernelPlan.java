@@ -8,6 +8,7 @@ import einc.ir.IndexDef;
 import einc.ir.IndexExpr;
 import einc.ir.TensorDecl;
 import einc.optimizer.Schedule;
+import einc.optimizer.rewrite.MaskToBounds;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +37,8 @@ final class KernelPlan {
     /** Tensors that may hold absent entries (docs/SEMANTICS.md), tracked with presence flags. */
     final Set<String> tracked;
     final Schedule schedule;
+    /** Statement number to the loop bounds its affine where-conditions give ({@link MaskToBounds}). */
+    final Map<Integer, MaskToBounds.StatementBounds> bounds = new LinkedHashMap<>();
 
     KernelPlan(Cascade c) {
         this.cascade = c;
@@ -47,6 +50,7 @@ final class KernelPlan {
         this.sliced = canSlice(c);
         this.tracked = Presence.tracked(c);
         this.schedule = Schedule.of(c);
+        for (MaskToBounds.StatementBounds b : MaskToBounds.analyze(c)) bounds.put(b.statement(), b);
     }
 
     /**
