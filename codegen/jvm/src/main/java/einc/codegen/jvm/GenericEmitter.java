@@ -896,7 +896,7 @@ final class GenericEmitter {
             return any;
         }
 
-        /** Whether {@code ix} is fixed for this call (a batch rank of a slice, or the recurrence step). */
+        /** Whether {@code ix} is fixed for this call (a batch rank of a slice, the recurrence step, or an outer rank of the nest). */
         private boolean fixed(String ix, String rec) {
             return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix)) || outer.contains(ix);
         }
