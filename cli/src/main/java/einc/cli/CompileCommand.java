@@ -87,7 +87,7 @@ final class CompileCommand implements Callable<Integer> {
         for (Cascade c : chosen) {
             Backends.Plan plan = optimize.plan(c);
             if (target.equals("llvm")) {
-                Cascade p = einc.codegen.llvm.LlvmBackend.choose(plan.written(), plan.optimized());
+                Cascade p = plan.optimized();
                 if (emit != null) out.print(LlvmRunner.emit(p, emit.equals("llvm")));
                 else out.println(LlvmRunner.compile(p, cascades.size() == 1 ? output : output.resolve(c.name())));
                 continue;

@@ -68,6 +68,23 @@ public final class ExplainText {
         }
         table(sb, rows);
 
+        Schedule sched = Schedule.of(x.cascade());
+        sb.append("\nschedule (the loop nests a backend emits: outer loop, statements inside)\n");
+        rows = new ArrayList<>();
+        for (Schedule.Nest n : sched.nests()) {
+            rows.add(new String[] {Integer.toString(n.id()), n.outer().isEmpty() ? "-" : "for " + String.join(", ", n.outer()),
+                    String.join(" ", n.names()), n.cause() == null ? "" : "because " + n.cause()});
+        }
+        table(sb, rows);
+        if (!sched.local().isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            sched.local().forEach((t, l) -> parts.add(t + " (" + String.join(", ", l.ranks()) + ")"));
+            sb.append("  one outer point at a time: ").append(String.join(" ", parts)).append('\n');
+        }
+        if (!sched.crossing().isEmpty()) sb.append("  whole in memory: ").append(String.join(" ", sched.crossing())).append('\n');
+        sb.append("  threads split: ").append(sched.independent().isEmpty() ? "nothing (a statement couples the batch points)"
+                : String.join(", ", sched.independent())).append('\n');
+
         sb.append("\nfootprint of intermediates").append(batchElement(x)).append(", in elements\n");
         rows = new ArrayList<>();
         rows.add(new String[] {"", "whole", "live in the plan", ""});

@@ -8,6 +8,9 @@ import einc.ir.IndexExpr;
 import einc.ir.Param;
 import einc.ir.ReduceOp;
 import einc.ir.TensorDecl;
+import einc.optimizer.Schedule;
+import einc.optimizer.rewrite.MaskToBounds;
+import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -20,11 +23,16 @@ import java.util.Map;
 import static org.objectweb.asm.Opcodes.*;
 
 /**
- * The generic, always-applicable code shape: one static method per statement, each a loop nest
- * over the statement's iteration space that follows the reference interpreter point by point
- * (f32 values, presence flags only for tensors {@link Presence} cannot prove dense), and a
- * {@code slice} method that runs the statements in order, recurrences as a sequential loop over
- * their iterative rank.
+ * The generic, always-applicable code shape, lowered from the cascade's {@link
+ * einc.optimizer.Schedule}: the {@code slice} method runs the loop nests in order, each as loops
+ * over its outer ranks around its statements (recurrences as a sequential loop over their
+ * iterative rank), and every statement is a static method that loops over its own ranks for one
+ * outer point. Intermediates local to a nest hold one outer point (a scalar or a row), the others
+ * live whole. A statement follows the reference interpreter point by point (f32 values, presence
+ * flags only for tensors {@link Presence} cannot prove dense), except that a dense sum (or max)
+ * whose innermost rank walks contiguous rows runs as a row kernel ({@link RowKernels}: dot
+ * product, sum, max, or scaled add into the target's last rank), vectorized when the Vector API
+ * is present.
  */
 final class GenericEmitter {
 
@@ -51,6 +59,7 @@ final class GenericEmitter {
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, className, null, "java/lang/Object", new String[] {COMPILED});
         cw.visitSource(c.name() + ".ein", null);
         Emit.constructor(cw);
+        copyRowKernels(cw);
         emitDefaults(cw);
         emitSlices(cw);
         emitSlice(cw);
@@ -61,6 +70,63 @@ final class GenericEmitter {
 
     private void emitDefaults(ClassWriter cw) {
         emitDefaults(cw, plan);
+    }
+
+    static final String ROW_KERNELS = "einc/codegen/jvm/RowKernels";
+    static final String VECTOR_SPECIES = "jdk/incubator/vector/VectorSpecies";
+    static final String SPECIES_DESC = "L" + VECTOR_SPECIES + ";";
+    /** Vector arguments are cast to this exact type, so that verifying the class never loads the module. */
+    static final String VECTOR = "jdk/incubator/vector/Vector";
+
+    /** Copies {@link RowKernels}' fields, static initializer and row methods into the class, under its name. */
+    private void copyRowKernels(ClassWriter cw) {
+        byte[] bytes;
+        try (java.io.InputStream in = RowKernels.class.getResourceAsStream("RowKernels.class")) {
+            if (in == null) throw new IllegalStateException("the row kernels class is missing from the class path");
+            bytes = in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        new org.objectweb.asm.ClassReader(bytes).accept(new org.objectweb.asm.ClassVisitor(ASM9, cw) {
+            @Override
+            public void visit(int version, int access, String n, String sig, String superName, String[] interfaces) {}
+
+            @Override
+            public void visitSource(String source, String debug) {}
+
+            @Override
+            public org.objectweb.asm.AnnotationVisitor visitAnnotation(String desc, boolean visible) {
+                return null;
+            }
+
+            @Override
+            public void visitInnerClass(String n, String outer, String inner, int access) {}
+
+            @Override
+            public void visitNestHost(String host) {}
+
+            @Override
+            public void visitNestMember(String member) {}
+
+            @Override
+            public MethodVisitor visitMethod(int access, String n, String desc, String sig, String[] exceptions) {
+                if (n.equals("<init>")) return null;
+                return new MethodVisitor(ASM9, super.visitMethod(access, n, desc, sig, exceptions)) {
+                    @Override
+                    public void visitMethodInsn(int op, String owner, String mn, String md, boolean itf) {
+                        super.visitMethodInsn(op, owner.equals(ROW_KERNELS) ? className : owner, mn, md, itf);
+                    }
+
+                    @Override
+                    public void visitFieldInsn(int op, String owner, String fn, String fd) {
+                        super.visitFieldInsn(op, owner.equals(ROW_KERNELS) ? className : owner, fn, fd);
+                    }
+                };
+            }
+
+            @Override
+            public void visitEnd() {}
+        }, ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
     }
 
     /** {@code defaults(int[] X, double[] prm, boolean[] given)}: each parameter's default where none was given. */
@@ -171,7 +237,7 @@ final class GenericEmitter {
         mv.visitVarInsn(ASTORE, prm);
         // Batch values, last rank fastest, then the flat slice number.
         int nb = plan.sliced ? plan.batch.size() : 0;
-        Emit.iconst(mv, nb + 1);
+        Emit.iconst(mv, nb + 1 + plan.extent.size());
         mv.visitIntInsn(NEWARRAY, T_INT);
         mv.visitVarInsn(ASTORE, B);
         mv.visitVarInsn(ALOAD, B);
@@ -217,30 +283,69 @@ final class GenericEmitter {
                 mv.visitInsn(AASTORE);
             }
         }
-        List<String> iterative = c.iterativeIndices();
-        List<Einsum> body = c.statements();
-        int i = 0;
-        while (i < body.size()) {
-            String r = recurrenceIndex(body.get(i), iterative);
-            if (r == null) {
-                callStatement(mv, i, T, P, X, prm, B, -1, 0);
-                i++;
-                continue;
+        int nextLocal = tmp + 1;
+        List<Integer> loopVars = new ArrayList<>();
+        for (Schedule.Nest nest : plan.schedule.nests()) {
+            // Loops over the nest's outer ranks; each value goes to the point array for the statements.
+            List<Label[]> loops = new ArrayList<>();
+            for (String o : nest.outer()) {
+                int v = nextLocal++;
+                Label top = new Label(), end = new Label();
+                Emit.iconst(mv, 0);
+                mv.visitVarInsn(ISTORE, v);
+                mv.visitLabel(top);
+                mv.visitVarInsn(ILOAD, v);
+                loadExtent(mv, X, o);
+                mv.visitJumpInsn(IF_ICMPGE, end);
+                mv.visitVarInsn(ALOAD, B);
+                Emit.iconst(mv, plan.pointSlot(o));
+                mv.visitVarInsn(ILOAD, v);
+                mv.visitInsn(IASTORE);
+                loops.add(new Label[] {top, end});
+                loopVars.add(v);
             }
-            int j = i;
-            while (j < body.size() && r.equals(recurrenceIndex(body.get(j), iterative))) j++;
-            Label top = new Label(), end = new Label();
-            Emit.iconst(mv, 0);
-            mv.visitVarInsn(ISTORE, step);
-            mv.visitLabel(top);
-            mv.visitVarInsn(ILOAD, step);
-            loadExtent(mv, X, r);
-            mv.visitJumpInsn(IF_ICMPGE, end);
-            for (int k = i; k < j; k++) callStatement(mv, k, T, P, X, prm, B, step, 1);
-            mv.visitIincInsn(step, 1);
-            mv.visitJumpInsn(GOTO, top);
-            mv.visitLabel(end);
-            i = j;
+            if (!nest.outer().isEmpty()) {
+                // A local's entries of the last outer point are not this point's: forget their presence.
+                for (Schedule.Placed p : nest.statements()) {
+                    String t = c.statements().get(p.statement()).tensor();
+                    if (!plan.schedule.local().containsKey(t) || !plan.tracked.contains(t)) continue;
+                    mv.visitVarInsn(ALOAD, P);
+                    Emit.iconst(mv, all.get(t));
+                    mv.visitInsn(AALOAD);
+                    Emit.iconst(mv, 0);
+                    mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([ZZ)V", false);
+                }
+            }
+            List<Schedule.Placed> body = nest.statements();
+            int i = 0;
+            while (i < body.size()) {
+                String r = body.get(i).recurrence();
+                if (r == null) {
+                    callStatement(mv, body.get(i).statement(), T, P, X, prm, B, -1, 0);
+                    i++;
+                    continue;
+                }
+                int j = i;
+                while (j < body.size() && r.equals(body.get(j).recurrence())) j++;
+                Label top = new Label(), end = new Label();
+                Emit.iconst(mv, 0);
+                mv.visitVarInsn(ISTORE, step);
+                mv.visitLabel(top);
+                mv.visitVarInsn(ILOAD, step);
+                loadExtent(mv, X, r);
+                mv.visitJumpInsn(IF_ICMPGE, end);
+                for (int k = i; k < j; k++) callStatement(mv, body.get(k).statement(), T, P, X, prm, B, step, 1);
+                mv.visitIincInsn(step, 1);
+                mv.visitJumpInsn(GOTO, top);
+                mv.visitLabel(end);
+                i = j;
+            }
+            for (int k = loops.size() - 1; k >= 0; k--) {
+                int v = loopVars.remove(loopVars.size() - 1);
+                mv.visitIincInsn(v, 1);
+                mv.visitJumpInsn(GOTO, loops.get(k)[0]);
+                mv.visitLabel(loops.get(k)[1]);
+            }
         }
         // Absent output entries read as 0.
         for (TensorDecl t : c.outputs()) {
@@ -303,7 +408,8 @@ final class GenericEmitter {
     /** Pushes the number of elements of {@code t}'s slice-local layout (or whole layout). */
     private void localSize(MethodVisitor mv, int X, TensorDecl t) {
         Emit.iconst(mv, 1);
-        for (int k = localFrom(t.name()); k < t.arity(); k++) {
+        for (int k = 0; k < t.arity(); k++) {
+            if (plan.dropped(t.name(), k)) continue;
             loadExtent(mv, X, t.ranks().get(k).index());
             if (t.ranks().get(k).iterative()) {
                 Emit.iconst(mv, 1);
@@ -313,16 +419,8 @@ final class GenericEmitter {
         }
     }
 
-    /** The first rank of {@code tensor}'s slice-local layout: after the batch ranks when sliced. */
-    private int localFrom(String tensor) {
-        return plan.sliceLocal(tensor) ? plan.batch.size() : 0;
-    }
-
-    private String recurrenceIndex(Einsum s, List<String> iterative) {
-        if (s.init()) return null;
-        List<String> space = c.iterationSpace(s);
-        for (String r : iterative) if (space.contains(r)) return r;
-        return null;
+    private String recurrenceIndex(Einsum s) {
+        return Schedule.recurrence(c, s);
     }
 
     /** Emits one statement's method {@code s<i>(T, P, X, prm, B, step)}. */
@@ -338,11 +436,15 @@ final class GenericEmitter {
         private int missing, absent;
 
         /** Locals of one accessed tensor: data, presence, per-rank extents and strides, output base. */
-        private record TensorLocals(TensorDecl decl, int data, int presence, int[] dim, int[] stride, int base, int from) {}
+        private record TensorLocals(TensorDecl decl, int data, int presence, int[] dim, int[] stride, int base, boolean[] dropped) {}
+
+        /** The ranks the nest loops outside this statement: fixed for one call. */
+        private final List<String> outer;
 
         StatementEmitter(Einsum s, int number) {
             this.s = s;
             this.number = number;
+            this.outer = plan.schedule.nestOf(number).outer();
         }
 
         private int local() {
@@ -357,7 +459,14 @@ final class GenericEmitter {
             List<String> reduced = s.reducedIndices();
             List<String> free = new ArrayList<>(space);
             free.removeAll(reduced);
-            String rec = recurrenceIndex(s, c.iterativeIndices());
+            String rec = recurrenceIndex(s);
+            if (emitRowKernel(free, reduced, rec) || emitVectorRows(free, rec)) {
+                mv.visitInsn(RETURN);
+                mv.visitMaxs(0, 0);
+                mv.visitEnd();
+                return;
+            }
+            boolean whereIsBounds = placeBounds(free, reduced, rec);
             int acc = local(), exists = local(), present = local(), v = local();
             // Free loops.
             List<Label[]> freeLoops = new ArrayList<>();
@@ -377,7 +486,7 @@ final class GenericEmitter {
             mv.visitVarInsn(ISTORE, missing);
             Emit.iconst(mv, 0);
             mv.visitVarInsn(ISTORE, absent);
-            if (s.where() != null) {
+            if (s.where() != null && !whereIsBounds) {
                 emitValue(s.where());
                 mv.visitVarInsn(FSTORE, v);
                 mv.visitVarInsn(ILOAD, missing);
@@ -451,22 +560,417 @@ final class GenericEmitter {
             mv.visitEnd();
         }
 
-        /** Whether {@code ix} is fixed for this call (a batch rank of a slice, or the recurrence step). */
-        private boolean fixed(String ix, String rec) {
-            return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix));
+        /** The body as a product over rank {@code r}: factors and divisors free of r, and rows contiguous in r. */
+        private record Rows(List<Expr> factors, List<Expr> divisors, List<Expr.Access> rows) {}
+
+        private Rows rows(Expr e, String r) {
+            if (!einc.ir.Exprs.indices(e).contains(r)) return new Rows(List.of(e), List.of(), List.of());
+            return switch (e) {
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) when op == Expr.Op.MUL -> {
+                    Rows x = rows(a, r), y = rows(b, r);
+                    yield x == null || y == null ? null : new Rows(concat(x.factors(), y.factors()),
+                            concat(x.divisors(), y.divisors()), concat(x.rows(), y.rows()));
+                }
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) when op == Expr.Op.DIV && !einc.ir.Exprs.indices(b).contains(r) -> {
+                    Rows x = rows(a, r);
+                    yield x == null ? null : new Rows(x.factors(), concat(x.divisors(), List.of(b)), x.rows());
+                }
+                case Expr.Access a when contiguous(a.tensor(), a.indices(), r) -> new Rows(List.of(), List.of(), List.of(a));
+                default -> null;
+            };
         }
 
-        /** Opens {@code for (ix = 0; ix < X; ix++)} unless {@code ix} is fixed; returns its labels. */
+        private static <T> List<T> concat(List<T> a, List<T> b) {
+            List<T> out = new ArrayList<>(a);
+            out.addAll(b);
+            return out;
+        }
+
+        /** Whether {@code r} walks {@code tensor}'s storage with stride 1 at {@code pos}: its last stored rank, and only there. */
+        private boolean contiguous(String tensor, List<IndexExpr> pos, String r) {
+            TensorDecl t = c.tensorOrThrow(tensor);
+            int k = t.arity() - 1;
+            while (k >= 0 && plan.dropped(tensor, k)) k--;
+            if (k < 0 || !r.equals(pos.get(k).plainIndex())) return false;
+            for (int j = 0; j < t.arity(); j++) {
+                if (j == k) continue;
+                java.util.Set<String> used = new java.util.LinkedHashSet<>();
+                einc.ir.Exprs.collectIndices(pos.get(j), used);
+                if (used.contains(r)) return false;
+            }
+            return true;
+        }
+
+        /** Whether every entry the statement reads and writes is present and inside its tensor: no flags, no checks. */
+        private boolean dense() {
+            if (s.where() != null || s.init() || plan.tracked.contains(s.tensor())) return false;
+            TensorDecl t = c.tensorOrThrow(s.tensor());
+            for (int k = 0; k < t.arity(); k++) if (!Presence.inRange(c, s.target().indices().get(k), t, k)) return false;
+            List<Expr.Access> reads = new ArrayList<>();
+            einc.ir.Exprs.forEach(s.body(), e -> { if (e instanceof Expr.Access a) reads.add(a); });
+            for (Expr.Access a : reads) if (plan.tracked.contains(a.tensor()) || Presence.mayFallOutside(c, a)) return false;
+            return true;
+        }
+
+        /**
+         * Emits a dense sum or max whose innermost rank walks contiguous rows as row kernels: per
+         * target entry a dot product, sum or max over the innermost reduced rank; else scaled adds
+         * of one row into the target's last rank. Returns false (emitting nothing) when neither fits.
+         */
+        private boolean emitRowKernel(List<String> free, List<String> reduced, String rec) {
+            ReduceOp op = s.reduceOp();
+            if (op != ReduceOp.SUM && op != ReduceOp.MAX) return false;
+            if (!dense()) return false;
+            for (int i = reduced.size() - 1; i >= 0; i--) {
+                String r = reduced.get(i);
+                if (fixed(r, rec)) continue;
+                Rows rows = rows(s.body(), r);
+                if (rows == null || rows.rows().isEmpty() || rows.rows().size() > 2) continue;
+                if (op == ReduceOp.MAX && (!rows.factors().isEmpty() || !rows.divisors().isEmpty() || rows.rows().size() != 1)) continue;
+                emitReduceRows(free, reduced, r, rows, rec);
+                return true;
+            }
+            if (op != ReduceOp.SUM) return false;
+            String r = null;
+            for (String ix : free) if (!fixed(ix, rec) && contiguous(s.tensor(), s.target().indices(), ix)) r = ix;
+            if (r == null) return false;
+            Rows rows = rows(s.body(), r);
+            if (rows == null || rows.rows().size() != 1) return false;
+            emitAddRows(free, reduced, r, rows, rec);
+            return true;
+        }
+
+        /** {@code target = sum over the other reduced ranks of (factors / divisors) * dot/sum/max over r of the rows}. */
+        private void emitReduceRows(List<String> free, List<String> reduced, String r, Rows rows, String rec) {
+            ReduceOp op = s.reduceOp();
+            int acc = local();
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : free) freeLoops.add(open(ix, rec));
+            Emit.fconst(mv, (float) op.identity());
+            mv.visitVarInsn(FSTORE, acc);
+            List<String> outerReduced = new ArrayList<>(reduced);
+            outerReduced.remove(r);
+            List<Label[]> redLoops = new ArrayList<>();
+            for (String ix : outerReduced) redLoops.add(open(ix, rec));
+            mv.visitVarInsn(FLOAD, acc);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            for (Expr.Access a : rows.rows()) pushRow(a);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            if (op == ReduceOp.MAX) {
+                mv.visitMethodInsn(INVOKESTATIC, className, "rowMax", "([FII)F", false);
+                Emit.combine(mv, op);
+            } else {
+                if (rows.rows().size() == 2) mv.visitMethodInsn(INVOKESTATIC, className, "rowDot", "([FI[FII)F", false);
+                else mv.visitMethodInsn(INVOKESTATIC, className, "rowSum", "([FII)F", false);
+                if (pushInvariant(rows)) mv.visitInsn(FMUL);
+                mv.visitInsn(FADD);
+            }
+            mv.visitVarInsn(FSTORE, acc);
+            for (int k = redLoops.size() - 1; k >= 0; k--) close(outerReduced.get(k), redLoops.get(k), rec);
+            TensorLocals t = tensors.get(s.tensor());
+            int off = local();
+            localOffset(t, s.target().indices(), new Label(), true);
+            mv.visitVarInsn(ISTORE, off);
+            mv.visitVarInsn(ALOAD, t.data());
+            dataIndex(t, off);
+            mv.visitVarInsn(FLOAD, acc);
+            mv.visitInsn(FASTORE);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(free.get(k), freeLoops.get(k), rec);
+        }
+
+        /** {@code target[.., r] = 0}, then per point of the other ranks {@code target[.., r] += (factors / divisors) * row[.., r]}. */
+        private void emitAddRows(List<String> free, List<String> reduced, String r, Rows rows, String rec) {
+            List<String> outerFree = new ArrayList<>(free);
+            outerFree.remove(r);
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : outerFree) freeLoops.add(open(ix, rec));
+            TensorLocals t = tensors.get(s.tensor());
+            int off = local();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            localOffset(t, s.target().indices(), new Label(), true);
+            if (t.base() >= 0) {
+                mv.visitVarInsn(ILOAD, t.base());
+                mv.visitInsn(IADD);
+            }
+            mv.visitVarInsn(ISTORE, off);
+            Emit.fconst(mv, 0f);
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, off);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitMethodInsn(INVOKESTATIC, className, "rowFill", "(F[FII)V", false);
+            List<Label[]> redLoops = new ArrayList<>();
+            for (String ix : reduced) redLoops.add(open(ix, rec));
+            if (!pushInvariant(rows)) Emit.fconst(mv, 1f);
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            pushRow(rows.rows().getFirst());
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, off);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitMethodInsn(INVOKESTATIC, className, "rowAxpy", "(F[FI[FII)V", false);
+            for (int k = redLoops.size() - 1; k >= 0; k--) close(reduced.get(k), redLoops.get(k), rec);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(outerFree.get(k), freeLoops.get(k), rec);
+        }
+
+        /**
+         * Emits a dense element-wise statement whose target's last rank {@code r} walks contiguous
+         * rows as a loop over r in vectors (when the module is present) and a scalar tail: every
+         * access is a row contiguous in r or free of r, every operator has a lane-wise form.
+         * Returns false (emitting nothing) when it does not fit.
+         */
+        private boolean emitVectorRows(List<String> free, String rec) {
+            if (s.reduction() != null || !dense()) return false;
+            String r = null;
+            for (String ix : free) if (!fixed(ix, rec) && contiguous(s.tensor(), s.target().indices(), ix)) r = ix;
+            if (r == null || !lanewise(s.body(), r)) return false;
+            List<String> outerFree = new ArrayList<>(free);
+            outerFree.remove(r);
+            List<Label[]> freeLoops = new ArrayList<>();
+            for (String ix : outerFree) freeLoops.add(open(ix, rec));
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            // Offsets at r = 0 of the target and of every row.
+            TensorLocals t = tensors.get(s.tensor());
+            int toff = local();
+            localOffset(t, s.target().indices(), new Label(), true);
+            if (t.base() >= 0) {
+                mv.visitVarInsn(ILOAD, t.base());
+                mv.visitInsn(IADD);
+            }
+            mv.visitVarInsn(ISTORE, toff);
+            Map<Expr.Access, Integer> rowOff = new LinkedHashMap<>();
+            String lane = r;
+            einc.ir.Exprs.forEach(s.body(), e -> {
+                if (e instanceof Expr.Access a && einc.ir.Exprs.indices(a).contains(lane) && !rowOff.containsKey(a)) {
+                    TensorLocals at = tensors.get(a.tensor());
+                    int off = local();
+                    localOffset(at, a.indices(), new Label(), true);
+                    if (at.base() >= 0) {
+                        mv.visitVarInsn(ILOAD, at.base());
+                        mv.visitInsn(IADD);
+                    }
+                    mv.visitVarInsn(ISTORE, off);
+                    rowOff.put(a, off);
+                }
+            });
+            int i = local(), upper = local();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, i);
+            Label scalar = new Label(), vtop = new Label();
+            mv.visitFieldInsn(GETSTATIC, className, "VEC", "Z");
+            mv.visitJumpInsn(IFEQ, scalar);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+            mv.visitMethodInsn(INVOKEINTERFACE, VECTOR_SPECIES, "length", "()I", true);
+            mv.visitInsn(ISUB);
+            mv.visitVarInsn(ISTORE, upper);
+            mv.visitLabel(vtop);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitVarInsn(ILOAD, upper);
+            mv.visitJumpInsn(IF_ICMPGT, scalar);
+            emitLanes(s.body(), r, rowOff, i);
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, toff);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitInsn(IADD);
+            mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "intoArray", "([FI)V", false);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+            mv.visitMethodInsn(INVOKEINTERFACE, VECTOR_SPECIES, "length", "()I", true);
+            mv.visitInsn(IADD);
+            mv.visitVarInsn(ISTORE, i);
+            mv.visitJumpInsn(GOTO, vtop);
+            // The scalar tail (everything without the module), point by point.
+            mv.visitLabel(scalar);
+            Label stop = new Label(), send = new Label();
+            mv.visitLabel(stop);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitVarInsn(ILOAD, ext.get(r));
+            mv.visitJumpInsn(IF_ICMPGE, send);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitVarInsn(ISTORE, value.get(r));
+            mv.visitVarInsn(ALOAD, t.data());
+            mv.visitVarInsn(ILOAD, toff);
+            mv.visitVarInsn(ILOAD, i);
+            mv.visitInsn(IADD);
+            emitValue(s.body());
+            mv.visitInsn(FASTORE);
+            mv.visitIincInsn(i, 1);
+            mv.visitJumpInsn(GOTO, stop);
+            mv.visitLabel(send);
+            for (int k = freeLoops.size() - 1; k >= 0; k--) close(outerFree.get(k), freeLoops.get(k), rec);
+            return true;
+        }
+
+        /** Whether {@code e} has a lane-wise form over {@code r}: rows contiguous in r, values free of r, lane-wise operators. */
+        private boolean lanewise(Expr e, String r) {
+            if (!einc.ir.Exprs.indices(e).contains(r)) return true;
+            return switch (e) {
+                case Expr.Access a -> contiguous(a.tensor(), a.indices(), r);
+                case Expr.Unary(Expr.Fn fn, Expr x) -> (fn == Expr.Fn.RSQRT || VectorCode.unary(fn) != null) && lanewise(x, r);
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> VectorCode.binary(op) != null && lanewise(a, r) && lanewise(b, r);
+                default -> false;
+            };
+        }
+
+        /** Pushes the FloatVector of {@code e} at lanes {@code i ..}: rows loaded, values free of r broadcast. */
+        private void emitLanes(Expr e, String r, Map<Expr.Access, Integer> rowOff, int i) {
+            if (!einc.ir.Exprs.indices(e).contains(r)) {
+                mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+                emitValue(e);
+                mv.visitMethodInsn(INVOKESTATIC, VectorCode.FV, "broadcast", "(" + SPECIES_DESC + "F)" + VectorCode.FV_DESC, false);
+                return;
+            }
+            switch (e) {
+                case Expr.Access a -> {
+                    TensorLocals t = tensors.get(a.tensor());
+                    mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+                    mv.visitVarInsn(ALOAD, t.data());
+                    mv.visitVarInsn(ILOAD, rowOff.get(a));
+                    mv.visitVarInsn(ILOAD, i);
+                    mv.visitInsn(IADD);
+                    mv.visitMethodInsn(INVOKESTATIC, VectorCode.FV, "fromArray", "(" + SPECIES_DESC + "[FI)" + VectorCode.FV_DESC, false);
+                }
+                case Expr.Unary(Expr.Fn fn, Expr x) when fn == Expr.Fn.RSQRT -> {
+                    // 1 / sqrt(x)
+                    mv.visitFieldInsn(GETSTATIC, className, "SPECIES", SPECIES_DESC);
+                    Emit.fconst(mv, 1f);
+                    mv.visitMethodInsn(INVOKESTATIC, VectorCode.FV, "broadcast", "(" + SPECIES_DESC + "F)" + VectorCode.FV_DESC, false);
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, "DIV", "L" + VectorCode.OPS + "$Binary;");
+                    emitLanes(x, r, rowOff, i);
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, "SQRT", "L" + VectorCode.OPS + "$Unary;");
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise", "(L" + VectorCode.OPS + "$Unary;)" + VectorCode.FV_DESC, false);
+                    mv.visitTypeInsn(CHECKCAST, VECTOR);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise",
+                            "(L" + VectorCode.OPS + "$Binary;L" + VECTOR + ";)" + VectorCode.FV_DESC, false);
+                }
+                case Expr.Unary(Expr.Fn fn, Expr x) -> {
+                    emitLanes(x, r, rowOff, i);
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, VectorCode.unary(fn), "L" + VectorCode.OPS + "$Unary;");
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise", "(L" + VectorCode.OPS + "$Unary;)" + VectorCode.FV_DESC, false);
+                }
+                case Expr.Binary(Expr.Op op, Expr a, Expr b) -> {
+                    emitLanes(a, r, rowOff, i);
+                    String kind = switch (op) {
+                        case ADD, MUL, MIN, MAX -> "$Associative;";
+                        default -> "$Binary;";
+                    };
+                    mv.visitFieldInsn(GETSTATIC, VectorCode.OPS, VectorCode.binary(op), "L" + VectorCode.OPS + kind);
+                    // The exact parameter type: the verifier would load the module to compare two names.
+                    if (!kind.equals("$Binary;")) mv.visitTypeInsn(CHECKCAST, VectorCode.OPS + "$Binary");
+                    emitLanes(b, r, rowOff, i);
+                    mv.visitTypeInsn(CHECKCAST, VECTOR);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, VectorCode.FV, "lanewise",
+                            "(L" + VectorCode.OPS + "$Binary;L" + VECTOR + ";)" + VectorCode.FV_DESC, false);
+                }
+                default -> throw new IllegalStateException("no lane-wise form: " + e);
+            }
+        }
+
+        /** Pushes a row's array and the data index of its entry at the current point. */
+        private void pushRow(Expr.Access a) {
+            TensorLocals t = tensors.get(a.tensor());
+            int off = local();
+            localOffset(t, a.indices(), new Label(), true);
+            mv.visitVarInsn(ISTORE, off);
+            mv.visitVarInsn(ALOAD, t.data());
+            dataIndex(t, off);
+        }
+
+        /** Pushes the product of the factors over the divisors; false (nothing pushed) when there are none. */
+        private boolean pushInvariant(Rows rows) {
+            boolean any = false;
+            for (Expr f : rows.factors()) {
+                emitValue(f);
+                if (any) mv.visitInsn(FMUL);
+                any = true;
+            }
+            for (Expr d : rows.divisors()) {
+                if (!any) Emit.fconst(mv, 1f);
+                emitValue(d);
+                mv.visitInsn(FDIV);
+                any = true;
+            }
+            return any;
+        }
+
+        /** Whether {@code ix} is fixed for this call (a batch rank of a slice, the recurrence step, or an outer rank of the nest). */
+        private boolean fixed(String ix, String rec) {
+            return ix.equals(rec) || (plan.sliced && plan.batch.contains(ix)) || outer.contains(ix);
+        }
+
+        /** Loop bounds from the statement's affine where-conditions, by index (empty: the loops run over whole extents). */
+        private final Map<String, List<MaskToBounds.Bound>> loopBounds = new LinkedHashMap<>();
+
+        /**
+         * Places each bound of the statement's condition on its index's loop when the loops opened
+         * before it (in the order free, then reduced) fix every index the bound reads; returns
+         * whether the bounds are the whole condition, so that no point needs testing.
+         */
+        private boolean placeBounds(List<String> free, List<String> reduced, String rec) {
+            MaskToBounds.StatementBounds sb = plan.bounds.get(number);
+            if (sb == null) return false;
+            java.util.Set<String> known = new java.util.LinkedHashSet<>();
+            for (String ix : c.iterationSpace(s)) if (fixed(ix, rec)) known.add(ix);
+            List<String> order = new ArrayList<>(free);
+            order.addAll(reduced);
+            int placed = 0;
+            for (String ix : order) {
+                if (fixed(ix, rec)) continue;
+                for (MaskToBounds.Bound b : sb.bounds()) {
+                    if (!b.index().equals(ix) || b.op() == Expr.Op.NE || !known.containsAll(einc.ir.Exprs.indices(b.bound()))) continue;
+                    loopBounds.computeIfAbsent(ix, k -> new ArrayList<>()).add(b);
+                    placed++;
+                }
+                known.add(ix);
+            }
+            return sb.exact() && placed == sb.bounds().size();
+        }
+
+        /** Opens {@code for (ix = lo; ix < hi; ix++)} unless {@code ix} is fixed (lo, hi: 0 and X, narrowed by bounds); returns its labels. */
         private Label[] open(String ix, String rec) {
             if (fixed(ix, rec)) return null;
             Label top = new Label(), end = new Label();
+            List<MaskToBounds.Bound> bs = loopBounds.getOrDefault(ix, List.of());
+            int limit = ext.get(ix);
             Emit.iconst(mv, 0);
+            for (MaskToBounds.Bound b : bs) {
+                if (b.op() == Expr.Op.LE || b.op() == Expr.Op.LT) continue;
+                // ix >= ceil(v); ix > v: ix >= floor(v) + 1
+                bound(b.bound(), b.op() == Expr.Op.GT ? "floor" : "ceil", b.op() == Expr.Op.GT ? 1 : 0);
+                mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "max", "(II)I", false);
+            }
             mv.visitVarInsn(ISTORE, value.get(ix));
+            if (bs.stream().anyMatch(b -> b.op() == Expr.Op.LE || b.op() == Expr.Op.LT || b.op() == Expr.Op.EQ)) {
+                limit = local();
+                mv.visitVarInsn(ILOAD, ext.get(ix));
+                for (MaskToBounds.Bound b : bs) {
+                    if (b.op() == Expr.Op.GE || b.op() == Expr.Op.GT) continue;
+                    // ix <= v: ix < floor(v) + 1; ix < v: ix < ceil(v)
+                    bound(b.bound(), b.op() == Expr.Op.LT ? "ceil" : "floor", b.op() == Expr.Op.LT ? 0 : 1);
+                    mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "min", "(II)I", false);
+                }
+                mv.visitVarInsn(ISTORE, limit);
+            }
             mv.visitLabel(top);
             mv.visitVarInsn(ILOAD, value.get(ix));
-            mv.visitVarInsn(ILOAD, ext.get(ix));
+            mv.visitVarInsn(ILOAD, limit);
             mv.visitJumpInsn(IF_ICMPGE, end);
             return new Label[] {top, end};
+        }
+
+        /** Pushes {@code floor(v) + add} or {@code ceil(v) + add} as an int, v the f32 value of {@code e}. */
+        private void bound(Expr e, String round, int add) {
+            emitValue(e);
+            mv.visitInsn(F2D);
+            mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", round, "(D)D", false);
+            mv.visitInsn(D2I);
+            if (add != 0) {
+                Emit.iconst(mv, add);
+                mv.visitInsn(IADD);
+            }
         }
 
         private void close(String ix, Label[] loop, String rec) {
@@ -485,12 +989,17 @@ final class GenericEmitter {
                 mv.visitVarInsn(ISTORE, l);
                 ext.put(d.name(), l);
             }
-            String rec = recurrenceIndex(s, c.iterativeIndices());
+            String rec = recurrenceIndex(s);
             for (String ix : c.iterationSpace(s)) {
                 int l = local();
                 value.put(ix, l);
                 if (ix.equals(rec)) {
                     mv.visitVarInsn(ILOAD, STEP);
+                    mv.visitVarInsn(ISTORE, l);
+                } else if (outer.contains(ix)) {
+                    mv.visitVarInsn(ALOAD, B);
+                    Emit.iconst(mv, plan.pointSlot(ix));
+                    mv.visitInsn(IALOAD);
                     mv.visitVarInsn(ISTORE, l);
                 } else if (plan.sliced && plan.batch.contains(ix)) {
                     mv.visitVarInsn(ALOAD, B);
@@ -530,7 +1039,8 @@ final class GenericEmitter {
                 mv.visitInsn(AALOAD);
                 mv.visitVarInsn(ASTORE, presence);
             }
-            int from = localFrom(t.name());
+            boolean[] dropped = new boolean[t.arity()];
+            for (int r = 0; r < t.arity(); r++) dropped[r] = plan.dropped(t.name(), r);
             int[] dim = new int[t.arity()], stride = new int[t.arity()];
             for (int r = 0; r < t.arity(); r++) {
                 dim[r] = local();
@@ -541,15 +1051,18 @@ final class GenericEmitter {
                 }
                 mv.visitVarInsn(ISTORE, dim[r]);
             }
-            for (int r = t.arity() - 1; r >= from; r--) {
+            int inner = -1;
+            for (int r = t.arity() - 1; r >= 0; r--) {
+                if (dropped[r]) continue;
                 stride[r] = local();
-                if (r == t.arity() - 1) Emit.iconst(mv, 1);
+                if (inner < 0) Emit.iconst(mv, 1);
                 else {
-                    mv.visitVarInsn(ILOAD, stride[r + 1]);
-                    mv.visitVarInsn(ILOAD, dim[r + 1]);
+                    mv.visitVarInsn(ILOAD, stride[inner]);
+                    mv.visitVarInsn(ILOAD, dim[inner]);
                     mv.visitInsn(IMUL);
                 }
                 mv.visitVarInsn(ISTORE, stride[r]);
+                inner = r;
             }
             int base = -1;
             if (plan.sliced && plan.isOutput(t.name())) {
@@ -558,15 +1071,15 @@ final class GenericEmitter {
                 mv.visitVarInsn(ALOAD, B);
                 Emit.iconst(mv, plan.batch.size());
                 mv.visitInsn(IALOAD);
-                if (from < t.arity()) {
-                    mv.visitVarInsn(ILOAD, stride[from]);
-                    mv.visitVarInsn(ILOAD, dim[from]);
+                if (inner >= 0) {
+                    mv.visitVarInsn(ILOAD, stride[inner]);
+                    mv.visitVarInsn(ILOAD, dim[inner]);
                     mv.visitInsn(IMUL);
                     mv.visitInsn(IMUL);
                 }
                 mv.visitVarInsn(ISTORE, base);
             }
-            return new TensorLocals(t, data, presence, dim, stride, base, from);
+            return new TensorLocals(t, data, presence, dim, stride, base, dropped);
         }
 
         /**
@@ -578,7 +1091,8 @@ final class GenericEmitter {
             boolean anyCheck = false;
             int tmp = local();
             Emit.iconst(mv, 0);
-            for (int r = t.from(); r < t.decl().arity(); r++) {
+            for (int r = 0; r < t.decl().arity(); r++) {
+                if (t.dropped()[r]) continue;
                 IndexExpr ix = pos.get(r);
                 emitIndex(ix);
                 if (!Presence.inRange(c, ix, t.decl(), r) || s.init()) {

@@ -7,6 +7,8 @@ import einc.ir.Exprs;
 import einc.ir.IndexDef;
 import einc.ir.IndexExpr;
 import einc.ir.TensorDecl;
+import einc.optimizer.Schedule;
+import einc.optimizer.rewrite.MaskToBounds;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,8 +19,9 @@ import java.util.Set;
 /**
  * The layout decisions the generated code rests on: where each tensor, extent and parameter sits
  * in a {@link einc.runtime.Launch}, whether the work slices over the batch ranks (each batch
- * point computed independently, with slice-local intermediates), and which tensors may hold
- * absent entries.
+ * point computed independently, with slice-local intermediates), which tensors may hold
+ * absent entries, and the loop nests ({@link Schedule}): which ranks each nest loops outside its
+ * statements, and which intermediates hold one point of them.
  */
 final class KernelPlan {
 
@@ -33,6 +36,9 @@ final class KernelPlan {
     final List<String> batch;
     /** Tensors that may hold absent entries (docs/SEMANTICS.md), tracked with presence flags. */
     final Set<String> tracked;
+    final Schedule schedule;
+    /** Statement number to the loop bounds its affine where-conditions give ({@link MaskToBounds}). */
+    final Map<Integer, MaskToBounds.StatementBounds> bounds = new LinkedHashMap<>();
 
     KernelPlan(Cascade c) {
         this.cascade = c;
@@ -43,6 +49,23 @@ final class KernelPlan {
         this.batch = c.batchRanks();
         this.sliced = canSlice(c);
         this.tracked = Presence.tracked(c);
+        this.schedule = Schedule.of(c);
+        for (MaskToBounds.StatementBounds b : MaskToBounds.analyze(c)) bounds.put(b.statement(), b);
+    }
+
+    /**
+     * Whether rank {@code k} of {@code tensor} is left out of its storage: a batch rank of a
+     * slice-local tensor, or an outer rank of its nest for a local intermediate.
+     */
+    boolean dropped(String tensor, int k) {
+        if (sliceLocal(tensor) && k < batch.size()) return true;
+        Schedule.Local l = schedule.local().get(tensor);
+        return l != null && l.positions().contains(k);
+    }
+
+    /** The position of a fixed rank's value in the slice's point array: after the batch values and the slice number. */
+    int pointSlot(String index) {
+        return (sliced ? batch.size() : 0) + 1 + extent.get(index);
     }
 
     boolean isInput(String tensor) {

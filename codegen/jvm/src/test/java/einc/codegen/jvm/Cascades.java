@@ -154,6 +154,13 @@ final class Cascades {
                 bin(Expr.Op.OR, bin(Expr.Op.LT, idx("m"), paramRef("sinks")), bin(Expr.Op.LT, sub(idx("p"), idx("m")), paramRef("window"))));
     }
 
+    /** Keys at least 4 after the query, {@code m >= p + 4}: a lower loop bound that empties the last rows (and every row when M <= 4). */
+    static Cascade above() {
+        return softmaxTail(attentionHead("above")
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM,
+                        bin(Expr.Op.GE, idx("m"), add(idx("p"), k(4)))), "QK").build();
+    }
+
     /** A shifted band {@code start(p) <= m <= start(p) + 6}, {@code start(p) = max(0, min(p - 3, M - 7))}: bounds from min and max of p. */
     static Cascade band() {
         Expr start = max(k(0), bin(Expr.Op.MIN, sub(idx("p"), k(3)), sub(extent("m"), k(7))));

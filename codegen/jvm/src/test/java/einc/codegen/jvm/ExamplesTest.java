@@ -30,7 +30,11 @@ class ExamplesTest {
 
     static final List<Map<String, Long>> SHAPES = List.of(
             Map.of("b", 1L, "h", 2L, "g", 1L, "p", 16L, "m", 16L, "e", 16L, "f", 16L),
-            Map.of("b", 2L, "h", 1L, "g", 1L, "p", 13L, "m", 77L, "e", 5L, "f", 7L));
+            Map.of("b", 2L, "h", 1L, "g", 1L, "p", 13L, "m", 77L, "e", 5L, "f", 7L),
+            // Every extent 1: single-point rows, empty vector loops, recurrences of one step.
+            Map.of("b", 1L, "h", 1L, "g", 1L, "p", 1L, "m", 1L, "e", 1L, "f", 1L, "n", 1L),
+            // Rows longer than a vector with a ragged tail in every rank (row kernels, lane-wise loops).
+            Map.of("b", 1L, "h", 2L, "g", 1L, "p", 35L, "m", 40L, "e", 37L, "f", 33L, "n", 19L));
 
     static List<Path> examples() throws IOException {
         Path root = Path.of("../../examples");

@@ -19,6 +19,8 @@ class GenericBackendTest {
         return switch (name) {
             case "prefix" -> List.of(Map.of("i", 1L), Map.of("i", 9L));
             case "unsliced" -> List.of(Map.of("b", 2L, "h", 3L, "i", 5L));
+            case "above" -> List.of(Map.of("b", 1L, "h", 2L, "p", 9L, "m", 11L, "e", 4L, "f", 3L),
+                    Map.of("b", 1L, "h", 1L, "p", 3L, "m", 3L, "e", 2L, "f", 2L));
             case "shifted" -> List.of(Map.of("i", 4L, "j", 4L), Map.of("i", 5L, "j", 3L));
             case "gqa" -> List.of(Map.of("b", 2L, "h", 4L, "g", 2L, "p", 9L, "m", 13L, "e", 8L, "f", 5L));
             case "alibi" -> List.of(Map.of("b", 1L, "h", 3L, "p", 7L, "m", 7L, "e", 4L, "f", 3L),
@@ -32,7 +34,9 @@ class GenericBackendTest {
     @TestFactory
     List<DynamicTest> everyCascadeAgreesWithTheInterpreter() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Map.Entry<String, Cascade> e : Cascades.all().entrySet()) {
+        Map<String, Cascade> all = new LinkedHashMap<>(Cascades.all());
+        all.put("above", Cascades.above());
+        for (Map.Entry<String, Cascade> e : all.entrySet()) {
             JvmKernel k = JvmBackend.compile(e.getValue());
             tests.add(DynamicTest.dynamicTest(e.getKey() + " passes CheckClassAdapter",
                     () -> assertEquals("", Bytecode.check(k.genericClass()))));
