@@ -11,7 +11,7 @@ cd "$ROOT"
 export JAVA_HOME=$JDK
 mvn -q -B -o -pl codegen/cuda -am test-compile
 mkdir -p "$DEST/lib" "$DEST/classes" "$DEST/bench"
-[ -x "$DEST/jre/bin/java" ] || "$JDK/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported \
+[ -x "$DEST/jre/bin/java" ] || "$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported \
   --compress zip-9 --strip-debug --no-header-files --no-man-pages --output "$DEST/jre"
 cp "$R/javacpp/1.5.13/javacpp-1.5.13.jar" "$R/javacpp/1.5.13/javacpp-1.5.13-linux-x86_64.jar" \
    "$R/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13.jar" "$R/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13-linux-x86_64.jar" "$DEST/lib/"
@@ -21,6 +21,7 @@ ANTLR=$(find "$HOME/.m2/repository/org/antlr/antlr4-runtime" -name 'antlr4-runti
 cp "$ANTLR" "$DEST/lib/"
 # the .ein examples: this checkout's, plus any folders named in EXTRA_EXAMPLES (a snapshot of work not yet in main)
 rm -rf "$DEST/examples"; mkdir -p "$DEST/examples/main"; cp -r examples/. "$DEST/examples/main/"
+rm -rf "$DEST/examples/main/src" "$DEST/examples/main/target"   # test data (QA programs), not examples
 for x in ${EXTRA_EXAMPLES:-}; do mkdir -p "$DEST/examples/extra"; cp "$x"/*.ein "$DEST/examples/extra/"; done
 cp bench/gpu/run.sh bench/gpu/anchors.py "$DEST/bench/"
 CP="$DEST/classes:$R/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13.jar:$R/javacpp/1.5.13/javacpp-1.5.13.jar:$ANTLR"

@@ -84,8 +84,9 @@ final class CExpr {
             case Expr.IndexValue(String n) -> "((float)" + indexName.apply(n) + ")";
             case Expr.Access a -> accesses.access(a.tensor(), a.indices().stream().map(this::index).toList());
             case Expr.Unary(Expr.Fn fn, Expr x) -> fast ? fastUnary(fn, value(x)) : unary(fn, value(x));
+            // a * (1 / b): the reciprocal of a loop-invariant b (softcap's cap) is hoisted out of the key loop
             case Expr.Binary(Expr.Op op, Expr a, Expr b) -> fast && op == Expr.Op.DIV
-                    ? "__fdividef(" + value(a) + ", " + value(b) + ")" : binary(op, a, b);
+                    ? "(" + value(a) + " * __fdividef(1.f, " + value(b) + "))" : binary(op, a, b);
             case Expr.Select(Expr c, Expr a, Expr b) -> "[&]() -> float { const float c_ = " + value(c)
                     + "; if (miss || absn) return 0.f; return c_ != 0.f ? " + value(a) + " : " + value(b) + "; }()";
         };

@@ -17,7 +17,12 @@ public final class AotBuild {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         Path nvcc = CudaAot.nvcc();
         if (nvcc == null) throw new IllegalStateException("nvcc not found");
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        // daemon threads: a failure in this thread ends the build instead of leaving the pool waiting
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        });
         List<Future<?>> jobs = new ArrayList<>();
         Map<String, Cascade> all = new java.util.LinkedHashMap<>(Examples.all());
         List<Path> dirs = new ArrayList<>();
@@ -46,7 +51,10 @@ public final class AotBuild {
                 return null;
             }));
         }
-        for (Future<?> f : jobs) f.get();
-        pool.shutdown();
+        try {
+            for (Future<?> f : jobs) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

@@ -63,6 +63,8 @@ class AttentionRecognizerTest {
         assertTrue(bf.source().contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"));
         CudaProgram f = CudaCodegen.generate(Examples.all().get("softmax_f32"));
         assertTrue(f.fused());
-        assertFalse(f.source().contains("mma.sync"));
+        // f32 stays f32-accurate: split-precision tf32 mmas, never bf16 ones
+        assertFalse(f.source().contains("einc_mma(s["));
+        assertTrue(f.source().contains("einc_mma_tf32(s[") && f.source().contains("m16n8k8.row.col.f32.tf32.tf32.f32"));
     }
 }

@@ -1,0 +1,67 @@
+package einc.codegen.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import einc.ir.Cascade;
+import einc.runtime.cuda.CudaPlan;
+import org.junit.jupiter.api.Test;
+
+/** Which fused kernel each input type gets, its tile shape in the plan, and the one-multiply base-2 scaling of linear scores. */
+class FlashKernelsTest {
+
+    static CudaPlan.Launch flash(CudaProgram p) {
+        return p.plan().steps().stream().filter(s -> s instanceof CudaPlan.Launch l && l.kernel().contains("_flash_"))
+                .map(s -> (CudaPlan.Launch) s).findFirst().orElseThrow();
+    }
+
+    @Test
+    void bf16TakesTensorCoresWith128QueryRowsABlock() {
+        CudaProgram p = CudaCodegen.generate(Examples.all().get("causal_bf16"));
+        assertTrue(p.source().contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"));
+        assertTrue(p.source().contains("#define EINC_MT64 2") && p.source().contains("#define EINC_MT128 2"));
+        assertEquals(128, flash(p).x().divisor());
+        assertEquals(128, flash(p).block());
+        // Q tile of 128 rows and two K and two V tiles of 64, rows padded by 8 elements
+        assertEquals((128 + 4 * 64) * (128 + 8) * 2, flash(p).sharedBytes128());
+    }
+
+    @Test
+    void aWindowTakes64RowBlocksAtHeadDimension64() {
+        CudaProgram p = CudaCodegen.generate(Examples.all().get("window_bf16"));
+        assertTrue(p.source().contains("#define EINC_MT64 1") && p.source().contains("#define EINC_MT128 2"));
+        // the grid is sized for 64-row blocks; the D=128 kernel's 128-row blocks leave every other one spare
+        assertEquals(64, flash(p).x().divisor());
+        assertTrue(p.source().contains("if (p0 >= P_) return;"));
+        // at D=64, Q is staged in the second V tile: four 64-key tiles only
+        assertEquals(4 * 64 * (64 + 8) * 2, flash(p).sharedBytes());
+        assertEquals((128 + 4 * 64) * (128 + 8) * 2, flash(p).sharedBytes128());
+    }
+
+    @Test
+    void f32TakesSplitTf32TensorCoresOrSimt() {
+        Cascade c = Examples.all().get("softmax_f32");
+        CudaProgram tc = CudaCodegen.generate(c);
+        assertTrue(tc.source().contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"));
+        assertTrue(tc.source().contains("cvt.rna.tf32.f32"));
+        assertEquals(64, flash(tc).x().divisor());
+        assertEquals(128, flash(tc).block());
+        AttentionRecognizer.Result r = AttentionRecognizer.recognize(c);
+        CudaProgram simt = FlashKernels.generate(c, r.pattern().orElseThrow(), "simt", r.why(), new FlashKernels.Tuning(2, 2, 64, 64, false, 32));
+        assertFalse(simt.source().contains("mma.sync"));
+        assertEquals(256, flash(simt).block());
+    }
+
+    @Test
+    void aLinearScoreIsScaledToBase2ByOneMultiply() {
+        AttentionPattern softmax = AttentionRecognizerTest.pattern(Examples.all().get("softmax_bf16"));
+        assertNotNull(FlashKernels.slope(softmax.score()), softmax.score().toString());
+        assertTrue(CudaCodegen.generate(Examples.all().get("softmax_bf16")).source().contains("s[mt][j][e] * sl2"));
+        AttentionPattern softcap = AttentionRecognizerTest.pattern(Examples.all().get("softcap_bf16"));
+        assertNull(FlashKernels.slope(softcap.score()), softcap.score().toString());
+        assertFalse(CudaCodegen.generate(Examples.all().get("softcap_bf16")).source().contains("sl2"));
+    }
+}
