@@ -36,15 +36,6 @@ public final class LlvmBackend {
 
     private LlvmBackend() {}
 
-    /**
-     * The cascade to compile of the two a driver holds: {@code written} when the fused attention
-     * kernel takes it (it matches the multi-pass form and does the online softmax itself), else
-     * {@code optimized}.
-     */
-    public static Cascade choose(Cascade written, Cascade optimized) {
-        return FusedAttention.match(written).attention() != null ? written : optimized;
-    }
-
     /** "fused" or "generic (REASON)": which kernel {@code c} compiles to. */
     public static String variant(Cascade c) {
         return ModuleEmitter.variant(c);
