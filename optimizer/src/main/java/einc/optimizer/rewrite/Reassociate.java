@@ -130,7 +130,6 @@ public final class Reassociate implements Rewrite {
             List<Rank> ranks = free.stream().map(Rank::of).toList();
             String base = String.join("", in.stream().filter(f -> f instanceof Expr.Access).map(f -> ((Expr.Access) f).tensor()).toList());
             String name = Rewriting.fresh(base.isEmpty() || taken.contains(base) ? base + "S" : base, taken);
-            decls.add(Rewriting.intermediate(name, ranks, DType.F32));
             Expr.Access ia = Rewriting.access(name, Rewriting.plain(free));
             Einsum first = Rewriting.statement(ia, Rewriting.product(in), new Reduction(ReduceOp.SUM, reduced), null);
             List<Expr> outer = new ArrayList<>(rest);
@@ -140,9 +139,36 @@ public final class Reassociate implements Rewrite {
             List<String> outerReduced = new ArrayList<>(probe.space());
             outerReduced.removeAll(target);
             Einsum second = Rewriting.statement(t.target(), body, outerReduced.isEmpty() ? null : new Reduction(ReduceOp.SUM, outerReduced), null);
+            double before = cost(c, s) + cost(c, t), after = cost(c, first) + cost(c, second);
+            if (after >= before) {
+                taken.remove(name);
+                throw new NotApplicable("already contracted in the cheaper order (" + s.tensor() + " first: "
+                        + String.format(java.util.Locale.ROOT, "%.3g", before) + " against " + String.format(java.util.Locale.ROOT, "%.3g", after)
+                        + " multiply-adds at " + REPRESENTATIVE + ")");
+            }
+            decls.add(Rewriting.intermediate(name, ranks, DType.F32));
             return List.of(first, second);
         }
         throw new NotApplicable("every order of the sum keeps all of " + target + " with " + String.join(", ", t.reducedIndices()));
+    }
+
+    /** The shape the two orders are compared at, the extents being unknown when the plan is made. */
+    static final String REPRESENTATIVE = "sequence ranks 4096, feature ranks 64";
+
+    /**
+     * The multiply-adds of {@code s} at a representative attention shape: a rank that is the last
+     * (contiguous) rank of an input is a feature rank (64, like a head dimension), any other a
+     * sequence rank (4096); batch ranks are left out, the same on both sides.
+     */
+    private static double cost(Cascade c, Einsum s) {
+        Set<String> features = new LinkedHashSet<>();
+        for (TensorDecl in : c.inputs()) if (in.arity() > 0) features.add(in.ranks().getLast().index());
+        double n = 1;
+        for (String ix : s.space()) {
+            if (c.batchRanks().contains(ix)) continue;
+            n *= features.contains(ix) ? 64 : 4096;
+        }
+        return n;
     }
 
     /** A factor with no non-linear step: an access, a constant, a parameter or an extent. */

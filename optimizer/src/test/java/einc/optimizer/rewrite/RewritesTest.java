@@ -29,6 +29,19 @@ class RewritesTest {
         assertTrue(Oracle.error(c, o, SHAPE, Map.of(), 5) < 1e-12);
     }
 
+    /** Written already as phi(Q) (phi(K)^T V), linear attention stays so: the other order is quadratic in the sequence. */
+    @Test
+    void reassociateLeavesTheCheaperOrderAlone() throws Exception {
+        Cascade written = einc.frontend.Frontend.compile(new einc.ir.Source("linear.ein",
+                java.nio.file.Files.readString(java.nio.file.Path.of("../examples/attention/linear.ein")))).getFirst();
+        Rewrite.Result r = new Reassociate().apply(written);
+        assertSame(written, r.cascade());
+        assertTrue(r.reason().contains("NUM: already contracted in the cheaper order (KV first"), r.reason());
+        // and the quadratic form, reassociated once, is not turned back
+        Cascade once = new DeadStatements().apply(new Reassociate().apply(Examples.linear(null)).cascade()).cascade();
+        assertSame(once, new Reassociate().apply(once).cascade());
+    }
+
     @Test
     void reassociateRefusesANonLinearStepAndAMask() {
         Cascade nonlinear = cascade("softmaxish").input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("O", "p", "f")
