@@ -429,7 +429,8 @@ final class FusedAttention {
                 x = b.let("select <16 x i1> " + keep + ", " + V + " " + x + ", " + V + " " + fill);
             }
             if (masked || a.mod() != null) b.line("store " + V + " " + x + ", ptr " + at + ", align 64");
-            b.store(V, softmax ? call(V, "llvm.maxnum.v16f32", b.load(V, red), x) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
+            if (a.norm() != AttentionMatch.Norm.NONE)
+                b.store(V, softmax ? call(V, "llvm.maxnum.v16f32", b.load(V, red), x) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
             b.close(jl);
             b.endIf(join);
         }
