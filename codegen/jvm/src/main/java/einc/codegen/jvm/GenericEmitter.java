@@ -916,17 +916,18 @@ final class GenericEmitter {
             for (String ix : c.iterationSpace(s)) if (fixed(ix, rec)) known.add(ix);
             List<String> order = new ArrayList<>(free);
             order.addAll(reduced);
-            int placed = 0;
+            // A conjunct (m <= p) gives a bound on each of its indices (m <= p, p >= m): one placed enforces it.
+            java.util.Set<Expr> enforced = new java.util.LinkedHashSet<>();
             for (String ix : order) {
                 if (fixed(ix, rec)) continue;
                 for (MaskToBounds.Bound b : sb.bounds()) {
                     if (!b.index().equals(ix) || b.op() == Expr.Op.NE || !known.containsAll(einc.ir.Exprs.indices(b.bound()))) continue;
                     loopBounds.computeIfAbsent(ix, k -> new ArrayList<>()).add(b);
-                    placed++;
+                    enforced.add(b.because());
                 }
                 known.add(ix);
             }
-            return sb.exact() && placed == sb.bounds().size();
+            return sb.exact() && sb.bounds().stream().allMatch(b -> enforced.contains(b.because()));
         }
 
         /** Opens {@code for (ix = lo; ix < hi; ix++)} unless {@code ix} is fixed (lo, hi: 0 and X, narrowed by bounds); returns its labels. */
