@@ -14,15 +14,17 @@ import java.util.List;
 
 /**
  * The fused flash-attention kernels of an {@link AttentionPattern}: one thread block per (batch ranks,
- * query tile of 64), K/V tiles of 64 keys staged through shared memory, the online-softmax state in
- * registers, key tiles outside the mask's bounds skipped and whole tiles left unmasked ({@link MaskBounds}),
- * ragged edges zero-filled. Two paths: bf16/f16 inputs on tensor cores ({@code mma.sync.m16n8k16},
- * f32 accumulation, 4 warps of 16 query rows, cp.async double buffering), and f32 SIMT (256 threads,
- * 4x4 register tiles). Head dimensions up to 128, specialized for 64 and 128.
+ * query tile), K/V tiles staged through shared memory by cp.async double buffering, the online-softmax
+ * state in registers, key tiles outside the mask's bounds skipped and whole tiles left unmasked
+ * ({@link MaskBounds}), ragged edges zero-filled. Three paths: bf16/f16 on tensor cores
+ * ({@code mma.sync.m16n8k16}, f32 accumulation, 4 warps of 32 query rows, K/V by ldmatrix, P kept in
+ * registers); f32 on tensor cores as split-precision tf32 (three {@code mma.m16n8k8} a product, 4 warps
+ * of 16 rows); f32 SIMT (256 threads, 4x4 register tiles) when {@link Tuning} asks for it or the
+ * inputs mix types. Head dimensions up to 128, specialized for 64 and 128.
  */
 final class FlashKernels {
 
-    /** Keys per tile of the bf16/f16 and SIMT kernels. */
+    /** Keys per tile of the SIMT kernel. */
     static final int BN = 64;
 
     /**
@@ -301,8 +303,8 @@ final class FlashKernels {
             }
             """;
 
-    /** The bf16/f16 kernel: tensor-core scores, weights, P.V and the epilogue. */
-    static final String MMA_BODY = """
+    /** The bf16/f16 kernel up to the scores of a key tile: tiles, Q fragments, cp.async prefetch, Q K^T on mma.m16n8k16. */
+    private static final String MMA_HEAD = """
             #define EINC_NORM %NORM%
             #define EINC_EXACT %EXACT%
             #define EINC_MT64 %MT64%
@@ -412,120 +414,10 @@ final class FlashKernels {
                     }
                   }
                 }
-                const long long k0 = t * BN;
-                const bool full = EINC_EXACT && k0 + BN <= M_ && k0 + BN - 1 < einc_key_hi(a, prm%BATCH%, p0) && k0 >= einc_key_lo(a, prm%BATCH%, plast);
-                #pragma unroll
-                for (int mt = 0; mt < MT; ++mt) {
-                  const int r0 = (int)p0 + wrow + mt * 16 + (lane >> 2), r1 = r0 + 8;
-                  if (full) {
-                    #pragma unroll
-                    for (int j = 0; j < NT; ++j)
-                      #pragma unroll
-                      for (int e = 0; e < 4; ++e) {
-                        const int row = e < 2 ? r0 : r1;
-                        const int key = (int)k0 + j * 8 + (lane & 3) * 2 + (e & 1);
-                        (void)row; (void)key;
-                        s[mt][j][e] = %WEIGHT%;
-                      }
-                  } else {
-                    #pragma unroll
-                    for (int j = 0; j < NT; ++j)
-                      #pragma unroll
-                      for (int e = 0; e < 4; ++e) {
-                        const int row = e < 2 ? r0 : r1;
-                        const int key = (int)k0 + j * 8 + (lane & 3) * 2 + (e & 1);
-                        const bool ok = key < M_ && einc_mask(a, prm%BATCH%, row, key);
-            #if EINC_NORM == 0
-                        s[mt][j][e] = ok ? %WEIGHT% : -__int_as_float(0x7f800000);
-            #else
-                        s[mt][j][e] = ok ? %WEIGHT% : 0.f;
-            #endif
-                      }
-                  }
-            #if EINC_NORM == 0
-                  #pragma unroll
-                  for (int h = 0; h < 2; ++h) {
-                    float tmax = -__int_as_float(0x7f800000);
-                    #pragma unroll
-                    for (int j = 0; j < NT; ++j) tmax = fmaxf(tmax, fmaxf(s[mt][j][2 * h], s[mt][j][2 * h + 1]));
-                    tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffff, tmax, 1));
-                    tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffff, tmax, 2));
-                    const float mnew = fmaxf(mrow[mt][h], tmax);
-                    const float base = mnew == -__int_as_float(0x7f800000) ? 0.f : mnew;
-                    const float corr = einc_ex2(mrow[mt][h] - base);
-                    mrow[mt][h] = mnew;
-                    lrow[mt][h] *= corr;
-                    #pragma unroll
-                    for (int j = 0; j < DT; ++j) { o[mt][j][2 * h] *= corr; o[mt][j][2 * h + 1] *= corr; }
-                    #pragma unroll
-                    for (int j = 0; j < NT; ++j) {
-                      s[mt][j][2 * h] = einc_ex2(s[mt][j][2 * h] - base);
-                      s[mt][j][2 * h + 1] = einc_ex2(s[mt][j][2 * h + 1] - base);
-                      lrow[mt][h] += s[mt][j][2 * h] + s[mt][j][2 * h + 1];
-                    }
-                  }
-            #elif EINC_NORM == 1
-                  #pragma unroll
-                  for (int j = 0; j < NT; ++j) { lrow[mt][0] += s[mt][j][0] + s[mt][j][1]; lrow[mt][1] += s[mt][j][2] + s[mt][j][3]; }
-            #endif
-                }
-                #pragma unroll
-                for (int kk = 0; kk < BN / 16; ++kk) {
-                  unsigned pa[MT][4];
-                  #pragma unroll
-                  for (int mt = 0; mt < MT; ++mt) {
-                    pa[mt][0] = einc_pack(s[mt][2 * kk][0], s[mt][2 * kk][1]);
-                    pa[mt][1] = einc_pack(s[mt][2 * kk][2], s[mt][2 * kk][3]);
-                    pa[mt][2] = einc_pack(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
-                    pa[mt][3] = einc_pack(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
-                  }
-                  #pragma unroll
-                  for (int j = 0; j < DT; j += 2) {
-                    const int mat = lane >> 3;
-                    const unsigned short* p = cV + (kk * 16 + (mat & 1) * 8 + (lane & 7)) * LD + (j + (mat >> 1)) * 8;
-                    unsigned b0, b1, b2, b3;
-                    einc_ldm_x4_t(b0, b1, b2, b3, p);
-                    #pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                      einc_mma(o[mt][j], pa[mt], b0, b1);
-                      einc_mma(o[mt][j + 1], pa[mt], b2, b3);
-                    }
-                  }
-                }
-                __syncthreads();
-              }
-              #pragma unroll
-              for (int mt = 0; mt < MT; ++mt) {
-                float inv[2] = {1.f, 1.f};
-            #if EINC_NORM != 2
-                #pragma unroll
-                for (int h = 0; h < 2; ++h) {
-                  float l = lrow[mt][h];
-                  l += __shfl_xor_sync(0xffffffff, l, 1);
-                  l += __shfl_xor_sync(0xffffffff, l, 2);
-                  inv[h] = l > 0.f ? 1.f / l : 0.f;
-                }
-            #endif
-                const long long r0 = p0 + wrow + mt * 16 + (lane >> 2);
-                #pragma unroll
-                for (int j = 0; j < DT; ++j) {
-                  const long long col = j * 8 + (lane & 3) * 2;
-                  #pragma unroll
-                  for (int h = 0; h < 2; ++h) {
-                    const long long row = r0 + 8 * h;
-                    if (row < P_) {
-                      const float o0 = o[mt][j][2 * h] * inv[h], o1 = o[mt][j][2 * h + 1] * inv[h];
-                      if (col < F_) Og[row * F_ + col] = %STORE0%;
-                      if (col + 1 < F_) Og[row * F_ + col + 1] = %STORE1%;
-                    }
-                  }
-                }
-              }
-            }
             """;
 
-    /** The f32 kernel on tensor cores: each product as three tf32 mmas (split precision), f32-accurate. */
-    static final String TF32_BODY = """
+    /** The f32 kernel up to the scores of a key tile: Q K^T as three tf32 mmas a product (split precision), f32-accurate. */
+    private static final String TF32_HEAD = """
             #define EINC_NORM %NORM%
             #define EINC_EXACT %EXACT%
             #define EINC_F32BN %F32BN%
@@ -611,6 +503,10 @@ final class FlashKernels {
                 }
                 float oc[MT][2];  // the rescale of O by a new row maximum
                 oc[0][0] = oc[0][1] = 1.f;
+            """;
+
+    /** Scores to weights for both tensor-core kernels: mask, online softmax or sums; %RESCALE% applies the new row maximum to O. */
+    private static final String WEIGHTS = """
                 const long long k0 = t * BN;
                 const bool full = EINC_EXACT && k0 + BN <= M_ && k0 + BN - 1 < einc_key_hi(a, prm%BATCH%, p0) && k0 >= einc_key_lo(a, prm%BATCH%, plast);
                 #pragma unroll
@@ -655,7 +551,7 @@ final class FlashKernels {
                     mrow[mt][h] = mnew;
                     lrow[mt][h] *= corr;
                     #pragma unroll
-                    oc[mt][h] = corr;  // applied as P.V's tile sum is added
+                    %RESCALE%
                     #pragma unroll
                     for (int j = 0; j < NT; ++j) {
                       s[mt][j][2 * h] = einc_ex2(s[mt][j][2 * h] - base);
@@ -668,6 +564,39 @@ final class FlashKernels {
                   for (int j = 0; j < NT; ++j) { lrow[mt][0] += s[mt][j][0] + s[mt][j][1]; lrow[mt][1] += s[mt][j][2] + s[mt][j][3]; }
             #endif
                 }
+            """;
+
+    /** P.V of the bf16/f16 kernel: P packed from the score registers as the A fragments, V by ldmatrix.trans. */
+    private static final String MMA_PV = """
+                #pragma unroll
+                for (int kk = 0; kk < BN / 16; ++kk) {
+                  unsigned pa[MT][4];
+                  #pragma unroll
+                  for (int mt = 0; mt < MT; ++mt) {
+                    pa[mt][0] = einc_pack(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+                    pa[mt][1] = einc_pack(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+                    pa[mt][2] = einc_pack(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+                    pa[mt][3] = einc_pack(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+                  }
+                  #pragma unroll
+                  for (int j = 0; j < DT; j += 2) {
+                    const int mat = lane >> 3;
+                    const unsigned short* p = cV + (kk * 16 + (mat & 1) * 8 + (lane & 7)) * LD + (j + (mat >> 1)) * 8;
+                    unsigned b0, b1, b2, b3;
+                    einc_ldm_x4_t(b0, b1, b2, b3, p);
+                    #pragma unroll
+                    for (int mt = 0; mt < MT; ++mt) {
+                      einc_mma(o[mt][j], pa[mt], b0, b1);
+                      einc_mma(o[mt][j + 1], pa[mt], b2, b3);
+                    }
+                  }
+                }
+                __syncthreads();
+              }
+            """;
+
+    /** P.V of the f32 kernel, three tf32 mmas a product. */
+    private static final String TF32_PV = """
                 // P's accumulator fragment is the A fragment of P.V with the 8 keys of a block taken in the
                 // order 0 2 4 6 1 3 5 7 (column t of A is key 2t, column t + 4 is key 2t + 1); V's rows follow.
                 // The tile's sum starts from zero and is added to O in f32: the tensor cores' accumulation
@@ -699,6 +628,10 @@ final class FlashKernels {
                   for (int e = 0; e < 4; ++e) o[0][f][e] = fmaf(o[0][f][e], oc[0][e >> 1], acc[f][e]);
                 __syncthreads();
               }
+            """;
+
+    /** Normalization and the store of O, for both tensor-core kernels. */
+    private static final String EPILOGUE = """
               #pragma unroll
               for (int mt = 0; mt < MT; ++mt) {
                 float inv[2] = {1.f, 1.f};
@@ -728,6 +661,12 @@ final class FlashKernels {
               }
             }
             """;
+
+    /** The bf16/f16 kernel: tensor-core scores, weights, P.V and the epilogue. */
+    static final String MMA_BODY = MMA_HEAD + WEIGHTS.replace("%RESCALE%", "for (int j = 0; j < DT; ++j) { o[mt][j][2 * h] *= corr; o[mt][j][2 * h + 1] *= corr; }") + MMA_PV + EPILOGUE;
+
+    /** The f32 kernel on tensor cores: each product as three tf32 mmas (split precision), f32-accurate. */
+    static final String TF32_BODY = TF32_HEAD + WEIGHTS.replace("%RESCALE%", "oc[mt][h] = corr;  // applied as P.V's tile sum is added") + TF32_PV + EPILOGUE;
 
     static final String SIMT_BODY = """
             #define EINC_NORM %NORM%
