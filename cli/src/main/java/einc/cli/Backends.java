@@ -19,22 +19,31 @@ final class Backends {
     }
 
     /**
-     * What a backend runs: the cascade as the user wrote it and the optimized one (the same
-     * instance under {@code --no-optimize}); extents are bound on {@code optimized}. A backend
-     * runs {@code optimized} unless a fused kernel of its own recognizes {@code written}: the
-     * fused attention kernels match the multi-pass form and do the online softmax themselves.
+     * What a backend runs: the optimized plan (the cascade as written under {@code --no-optimize}).
+     * The cascade as written is kept for diagnostics that point at the user's lines. The fused
+     * attention kernels take the plan: they read its tiled online softmax through
+     * {@code einc.optimizer.attention.OnlineForm} and run it one key tile at a time.
      */
-    record Plan(Cascade written, Cascade optimized) {}
+    record Plan(Cascade written, Cascade optimized) {
+
+        /**
+         * Binds the extents of {@code optimized}, after checking them on {@code written} so that an
+         * error (a shape conflict, a division by zero) points at the user's own source lines.
+         */
+        Extents bind(Map<String, int[]> inputShapes, Map<String, Long> explicit) {
+            if (written != optimized) Extents.bind(written, inputShapes, explicit);
+            return Extents.bind(optimized, inputShapes, explicit);
+        }
+    }
 
     private static final Map<String, Backend> ALL = new LinkedHashMap<>();
 
     static {
         ALL.put("reference", (plan, x, in, params) -> Interpreter.run(plan.optimized(), x, in, params));
-        ALL.put("jvm", JvmRunner::run);
+        ALL.put("jvm", (plan, x, in, params) -> JvmRunner.run(plan.optimized(), x, in, params));
         ALL.put("llvm", (plan, x, in, params) -> LlvmRunner.run(plan.optimized(), x, in, params));
-        // the fused CUDA kernel recognizes the cascade as written (multi-pass); anything else runs optimized
-        ALL.put("cuda", (plan, x, in, params) -> einc.codegen.cuda.CudaBackend.run(
-                einc.codegen.cuda.AttentionRecognizer.recognize(plan.written()).pattern().isPresent() ? plan.written() : plan.optimized(), x, in, params));
+        // the fused CUDA kernel reads the plan's tiled online softmax untiled; anything else runs per statement
+        ALL.put("cuda", (plan, x, in, params) -> einc.codegen.cuda.CudaBackend.run(CudaCompile.kernelCascade(plan.optimized()), x, in, params));
     }
 
     private Backends() {}

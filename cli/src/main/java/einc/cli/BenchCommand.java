@@ -1,6 +1,7 @@
 package einc.cli;
 
 import einc.codegen.jvm.JvmBackend;
+import einc.codegen.llvm.LlvmBackend;
 import einc.codegen.jvm.JvmKernel;
 import einc.ir.Cascade;
 import einc.ir.Code;
@@ -12,9 +13,12 @@ import einc.ir.TensorDecl;
 import einc.runtime.ElementType;
 import einc.runtime.Kernel;
 import einc.runtime.LoadedKernel;
+import einc.runtime.NativeKernel;
+import einc.optimizer.Flops;
 import einc.runtime.Tensor;
 
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +30,7 @@ import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,7 +44,7 @@ import picocli.CommandLine.Spec;
         description = "Time a cascade on random inputs: median, range, GFLOP/s, and the ratio to another backend.")
 final class BenchCommand implements Callable<Integer> {
 
-    static final List<String> BACKENDS = List.of("jvm", "jvm-generic", "reference");
+    static final List<String> BACKENDS = List.of("jvm", "jvm-generic", "llvm", "reference");
 
     @Parameters(paramLabel = "FILE", description = "The .ein file.")
     Path file;
@@ -53,13 +58,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "A parameter's value (repeatable).")
     List<String> params = new ArrayList<>();
 
-    @Option(names = "--backend", paramLabel = "B", defaultValue = "jvm", description = "jvm, jvm-generic or reference. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "B", defaultValue = "jvm", description = "jvm, jvm-generic, llvm or reference. Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--vs", paramLabel = "B2", description = "A second backend to compare with.")
     String vs;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Threads of the jvm backends. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Threads of the jvm and llvm backends. Default: ${DEFAULT-VALUE}.")
     int threads;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed runs first. Default: ${DEFAULT-VALUE}.")
@@ -67,6 +72,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--reps", paramLabel = "N", defaultValue = "15", description = "Timed runs. Default: ${DEFAULT-VALUE}.")
     int reps;
+
+    @Mixin
+    OptimizeOptions optimize;
 
     @Spec
     CommandSpec spec;
@@ -83,10 +91,13 @@ final class BenchCommand implements Callable<Integer> {
         for (String b : chosen)
             if (!BACKENDS.contains(b)) throw EincException.plain(Code.BAD_ARGUMENT, "unknown backend '" + b + "'; bench knows " + String.join(", ", BACKENDS));
         if (reps < 1 || warmup < 0 || threads < 1) throw EincException.plain(Code.BAD_ARGUMENT, "--reps and --threads must be at least 1, --warmup at least 0");
-        Cascade c = Sources.pick(Sources.compile(file), file, cascadeName);
-        Extents x = Extents.bind(c, Map.of(), Assignments.shapes(shapes));
+        Cascade written = Sources.pick(Sources.compile(file), file, cascadeName);
+        Backends.Plan plan = optimize.plan(written);
+        Cascade c = plan.optimized();
+        Extents x = plan.bind(Map.of(), Assignments.shapes(shapes));
         Map<String, Double> values = Interpreter.params(c, x, Assignments.params(params));
-        OptionalDouble flops = JvmBackend.attentionFlops(c, x.values(), values);
+        OptionalDouble flops = JvmBackend.attentionFlops(written, x.values(), values);
+        if (flops.isEmpty()) flops = OptionalDouble.of(Flops.count(written, x.values()).total());
 
         SplittableRandom rnd = new SplittableRandom(0);
         Map<String, Dense> dense = new LinkedHashMap<>();
@@ -109,6 +120,13 @@ final class BenchCommand implements Callable<Integer> {
             if (b.equals("reference")) {
                 r = () -> Interpreter.run(c, x, dense, values);
                 variants.put(b, "float64 interpreter");
+            } else if (b.equals("llvm")) {
+                NativeKernel kernel = LlvmBackend.jit(c);
+                Map<String, Tensor> in = new LinkedHashMap<>(), out = new LinkedHashMap<>();
+                tensors.forEach((name, t) -> in.put(name, offHeap(t)));
+                outputs.forEach((name, t) -> out.put(name, offHeap(t)));
+                r = () -> kernel.run(in, out, values, threads);
+                variants.put(b, "native, " + threads + " thread" + (threads == 1 ? "" : "s"));
             } else {
                 JvmKernel compiled = JvmBackend.compile(c);
                 LoadedKernel k = (b.equals("jvm") ? compiled.load() : compiled.loadGeneric()).withThreads(threads);
@@ -132,6 +150,13 @@ final class BenchCommand implements Callable<Integer> {
         spec.commandLine().getOut().print(table(c, x, flops, times, variants));
         spec.commandLine().getOut().flush();
         return Main.OK;
+    }
+
+    /** A native copy of {@code t}, so that the native kernel is timed without copies around each call. */
+    private static Tensor offHeap(Tensor t) {
+        Tensor copy = Tensor.allocate(Arena.ofAuto(), ElementType.F32, t.shape());
+        copy.segment().copyFrom(t.segment());
+        return copy;
     }
 
     private static double gaussian(SplittableRandom rnd) {

@@ -78,6 +78,7 @@ final class CompileCommand implements Callable<Integer> {
         List<Cascade> chosen = Sources.select(cascades, file, cascadeName);
         PrintWriter out = spec.commandLine().getOut();
         if (target.equals("cuda")) {
+            chosen = chosen.stream().map(c -> CudaCompile.kernelCascade(optimize.plan(c).optimized())).toList();
             if (emit != null) CudaCompile.emit(chosen, !noFuse, out);
             else CudaCompile.write(chosen, cascades.size() > 1, output, !noFuse, arch, out);
             out.flush();
@@ -91,9 +92,7 @@ final class CompileCommand implements Callable<Integer> {
                 else out.println(LlvmRunner.compile(p, cascades.size() == 1 ? output : output.resolve(c.name())));
                 continue;
             }
-            // As for run: the fused kernel takes the cascade as written, the generic one the plan.
-            JvmKernel k = JvmBackend.compile(c);
-            if (k.fusedClass() == null && plan.optimized() != c) k = JvmBackend.compile(plan.optimized());
+            JvmKernel k = JvmBackend.compile(plan.optimized());
             if (emit != null) {
                 out.print(k.text());
             } else {

@@ -1,9 +1,11 @@
 package einc.cli;
 
+import einc.codegen.cuda.AttentionRecognizer;
 import einc.codegen.cuda.CudaAot;
 import einc.codegen.cuda.CudaCodegen;
 import einc.codegen.cuda.CudaProgram;
 import einc.ir.Cascade;
+import einc.optimizer.attention.OnlineForm;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,6 +19,18 @@ import java.util.List;
 final class CudaCompile {
 
     private CudaCompile() {}
+
+    /**
+     * The cascade the CUDA backend compiles for plan {@code c}: its untiled reading when that is
+     * attention the fused kernel takes (the kernel does the online softmax one key tile at a
+     * time), else the plan itself, one kernel per statement.
+     */
+    static Cascade kernelCascade(Cascade c) {
+        if (AttentionRecognizer.recognize(c).pattern().isPresent()) return c;
+        return OnlineForm.untile(c).map(OnlineForm.Untiled::cascade)
+                .filter(u -> AttentionRecognizer.recognize(u).pattern().isPresent())
+                .orElse(c);
+    }
 
     static void emit(List<Cascade> cascades, boolean fuse, PrintWriter out) {
         for (Cascade c : cascades) out.print(CudaCodegen.generate(c, fuse).source());

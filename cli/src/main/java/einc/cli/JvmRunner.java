@@ -18,13 +18,6 @@ final class JvmRunner {
 
     private JvmRunner() {}
 
-    /** Runs the fused kernel of the cascade as written when there is one, else the optimized cascade's generic kernel. */
-    static Map<String, Dense> run(Backends.Plan plan, Extents x, Map<String, Dense> inputs, Map<String, Double> params) {
-        JvmKernel written = JvmBackend.compile(plan.written());
-        if (written.fusedClass() != null) return run(written.load(), plan.written(), x, inputs, params);
-        return run(plan.optimized(), x, inputs, params);
-    }
-
     static Map<String, Dense> run(Cascade c, Extents x, Map<String, Dense> inputs, Map<String, Double> params) {
         return run(JvmBackend.compile(c).load(), c, x, inputs, params);
     }

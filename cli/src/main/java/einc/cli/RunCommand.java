@@ -77,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Dense> fromFiles = readInputs(c);
         Map<String, int[]> fileShapes = new LinkedHashMap<>();
         fromFiles.forEach((name, d) -> fileShapes.put(name, d.shape()));
-        Extents x = Extents.bind(c, fileShapes, explicit);
+        Extents x = plan.bind(fileShapes, explicit);
         List<Summary.Array> inputInfo = new ArrayList<>();
         Map<String, Dense> inputs = completeInputs(c, x, fromFiles, inputInfo);
         Map<String, Double> values = Interpreter.params(c, x, given);

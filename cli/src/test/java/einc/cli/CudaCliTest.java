@@ -37,6 +37,17 @@ class CudaCliTest {
         assertTrue(r.out().contains("one kernel per statement"), r.out());
     }
 
+    /** The optimized plan (online softmax tiled over the keys) of every attention example compiles to the fused kernel. */
+    @Test
+    void theOptimizedPlansOfAttentionExamplesAreFused() {
+        for (String f : java.util.List.of("softmax", "causal", "sliding_window", "sinks_window", "alibi", "softcap", "gqa", "mqa",
+                "sigmoid", "relu", "softplus_l1", "softmax_1pass")) {
+            CliTest.Result r = CliTest.einc("compile", "../examples/attention/" + f + ".ein", "--emit=cu");
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().contains("fused attention ("), f + " is not fused:\n" + r.out().lines().limit(5).toList());
+        }
+    }
+
     @Test
     void unknownTargetSaysWhatIsValid() {
         CliTest.Result r = CliTest.einc("compile", SOFTMAX.toString(), "--target", "metal", "-o", dir.toString());

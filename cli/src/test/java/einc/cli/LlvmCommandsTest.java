@@ -51,4 +51,13 @@ class LlvmCommandsTest {
         assertEquals("0", ir[0], ir[2]);
         assertTrue(ir[1].contains("define void @einc_causal_attention("), ir[1]);
     }
+
+    @Test
+    void benchComparesTheNativeKernelWithTheJvmOne() {
+        CliTest.Result r = CliTest.einc("bench", "../examples/attention/causal.ein", "--shape", "b=1,h=2,p=40,m=40,e=16,f=8",
+                "--backend", "llvm", "--vs", "jvm", "--reps", "2", "--warmup", "1");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("llvm ") && l.contains("native, 2 threads")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("jvm ")), r.out());
+    }
 }

@@ -44,6 +44,7 @@ public enum Code {
     BAD_INIT("bad-init", "%s"),
     // --- binding (run time)
     SHAPE_MISMATCH("shape-mismatch", "%s"),
+    DIVISION_BY_ZERO("division-by-zero", "index expression '%s' divides by zero: %s is 0%s"),
     MISSING_PARAM("missing-param", "parameter '%s' has no default and no value was given"),
     UNKNOWN_PARAM("unknown-param", "cascade '%s' has no parameter '%s'"),
     MISSING_INPUT("missing-input", "%s"),

@@ -24,6 +24,20 @@ public final class Exprs {
         }
     }
 
+    /** Adds the indices whose extents {@code e} names ({@code M0} names {@code m0}) to {@code out}, in order of appearance. */
+    public static void collectExtents(IndexExpr e, Collection<String> out) {
+        switch (e) {
+            case IndexExpr.Ext(String ix) -> { if (!out.contains(ix)) out.add(ix); }
+            case IndexExpr.Idx x -> {}
+            case IndexExpr.Lit l -> {}
+            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) -> {
+                collectExtents(a, out);
+                collectExtents(b, out);
+            }
+            case IndexExpr.INeg(IndexExpr a) -> collectExtents(a, out);
+        }
+    }
+
     /** Adds the index variables of {@code e} (in accesses and as values) to {@code out}, in order of appearance. */
     public static void collectIndices(Expr e, Collection<String> out) {
         forEach(e, node -> {
@@ -33,6 +47,12 @@ public final class Exprs {
                 default -> {}
             }
         });
+    }
+
+    public static Set<String> indices(IndexExpr e) {
+        Set<String> out = new LinkedHashSet<>();
+        collectIndices(e, out);
+        return out;
     }
 
     public static Set<String> indices(Expr e) {

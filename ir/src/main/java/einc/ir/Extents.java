@@ -220,8 +220,45 @@ public final class Extents {
                         errors.add(Diagnostic.error(null, Code.EXTENT_CONFLICT, ix, given, "--shape", out.get(ix), "the split of '" + parent(ix) + "'"));
                 });
             }
+            if (errors.isEmpty()) checkDivisors(out);
             if (!errors.isEmpty()) throw new EincException(errors);
             return new Extents(out);
+        }
+
+        /**
+         * Every floor division and modulo in an index position divides by a constant expression of
+         * extents (LANGUAGE.md §5); once the extents are known, none of them may be 0.
+         */
+        private void checkDivisors(Map<String, Long> extents) {
+            java.util.Set<String> reported = new java.util.LinkedHashSet<>();
+            for (Einsum s : c.statements()) {
+                List<Expr.Access> accesses = new ArrayList<>();
+                accesses.add(s.target());
+                Exprs.forEach(s.body(), x -> { if (x instanceof Expr.Access a) accesses.add(a); });
+                if (s.where() != null) Exprs.forEach(s.where(), x -> { if (x instanceof Expr.Access a) accesses.add(a); });
+                for (Expr.Access a : accesses)
+                    for (IndexExpr ix : a.indices()) checkDivisors(ix, extents, s.span(), reported);
+            }
+        }
+
+        private void checkDivisors(IndexExpr e, Map<String, Long> extents, Span span, java.util.Set<String> reported) {
+            switch (e) {
+                case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr b) -> {
+                    checkDivisors(a, extents, span, reported);
+                    checkDivisors(b, extents, span, reported);
+                    if ((op == IndexExpr.IOp.DIV || op == IndexExpr.IOp.MOD) && Exprs.indices(b).isEmpty()
+                            && evalConstant(b, extents) == 0 && reported.add(Printer.print(e))) {
+                        List<String> named = new ArrayList<>();
+                        Exprs.collectExtents(b, named);
+                        String values = named.stream().map(ix -> ix.toUpperCase(Locale.ROOT) + " = " + extents.get(ix))
+                                .reduce((x, y) -> x + ", " + y).map(v -> " with " + v).orElse("");
+                        errors.add(Diagnostic.error(span, Code.DIVISION_BY_ZERO, Printer.print(e), Printer.print(b), values)
+                                .withHint("choose extents for which '" + Printer.print(b) + "' is not 0"));
+                    }
+                }
+                case IndexExpr.INeg(IndexExpr a) -> checkDivisors(a, extents, span, reported);
+                default -> {}
+            }
         }
 
         /** The index that split part {@code ix} partitions. */

@@ -71,9 +71,16 @@ class ExamplesTest {
                 report(out));
     }
 
-    /** Extents for every index of the inputs: p and m as given, batch ranks 1 and 2, the rest 3. */
+    /**
+     * Extents for every index of the inputs: p and m as given, batch ranks 1 and 2, extents that
+     * divide in an index expression 1 (so that {@code H / G} is not 0), the rest 3.
+     */
     static Map<String, Long> shape(Cascade c, long p, long m) {
         Map<String, Long> out = new LinkedHashMap<>();
+        for (einc.ir.Einsum s : c.statements())
+            einc.ir.Exprs.forEach(s.body(), x -> {
+                if (x instanceof einc.ir.Expr.Access a) a.indices().forEach(ix -> divisors(ix, out));
+            });
         for (TensorDecl t : c.inputs())
             for (var r : t.ranks()) {
                 String ix = r.index();
@@ -81,6 +88,18 @@ class ExamplesTest {
                 out.putIfAbsent(ix, v);
             }
         return out;
+    }
+
+    private static void divisors(einc.ir.IndexExpr ix, Map<String, Long> out) {
+        if (ix instanceof einc.ir.IndexExpr.IBin(einc.ir.IndexExpr.IOp op, einc.ir.IndexExpr a, einc.ir.IndexExpr b)) {
+            if (op == einc.ir.IndexExpr.IOp.DIV || op == einc.ir.IndexExpr.IOp.MOD) {
+                List<String> named = new ArrayList<>();
+                einc.ir.Exprs.collectExtents(b, named);
+                named.forEach(n -> out.putIfAbsent(n, 1L));
+            }
+            divisors(a, out);
+            divisors(b, out);
+        }
     }
 
     /** The golden text: the rewrites that applied and what they changed, then the optimized cascade. */

@@ -87,11 +87,16 @@ public final class AttentionRecognizer {
 
         Expr weight;
         Expr.Access v;
+        Expr outBody = out.body();
+        // select(D == 0, 0, N / D), as OnlineSoftmax guards an emptied row: the kernel writes 0 there anyway
+        if (outBody instanceof Expr.Select(Expr.Binary(Expr.Op eq, Expr d, Expr.Const(double z)), Expr.Const(double z2),
+                Expr.Binary(Expr.Op div, Expr n, Expr d2)) && eq == Expr.Op.EQ && z == 0 && z2 == 0 && div == Expr.Op.DIV && d.equals(d2))
+            outBody = new Expr.Binary(div, n, d2);
         if (out.reduction() != null) {
             Split sv = splitV(out, ren);
             v = sv.v;
             weight = sv.weight;
-        } else if (out.body() instanceof Expr.Binary(Expr.Op op, Expr.Access num, Expr den) && op == Expr.Op.DIV) {
+        } else if (outBody instanceof Expr.Binary(Expr.Op op, Expr.Access num, Expr den) && op == Expr.Op.DIV) {
             if (out.where() != null) throw no("its output statement has a where clause");
             Einsum ns = definitionOf(num.tensor());
             Map<String, String> nren = bind(ns, num, ren);

@@ -4,6 +4,8 @@ import einc.ir.Cascade;
 import einc.ir.Expr;
 import einc.ir.IndexExpr;
 import einc.ir.TensorDecl;
+import einc.optimizer.attention.AttentionMatch;
+import einc.optimizer.attention.Bounds;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;

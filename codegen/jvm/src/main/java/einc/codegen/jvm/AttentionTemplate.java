@@ -1,5 +1,6 @@
 package einc.codegen.jvm;
 
+import einc.optimizer.attention.AttentionMatch;
 import einc.runtime.CompiledCascade;
 import einc.runtime.Launch;
 import jdk.incubator.vector.FloatVector;

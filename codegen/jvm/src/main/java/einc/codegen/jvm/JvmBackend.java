@@ -1,6 +1,8 @@
 package einc.codegen.jvm;
 
 import einc.ir.Cascade;
+import einc.optimizer.attention.AttentionMatch;
+import einc.optimizer.attention.Bounds;
 import einc.runtime.gen.Anchor;
 
 import java.util.Locale;
@@ -19,7 +21,7 @@ public final class JvmBackend {
         KernelPlan plan = new KernelPlan(c);
         String base = Anchor.PACKAGE + "K_" + safe(c.name());
         byte[] generic = new GenericEmitter(plan, base + "_generic").emit();
-        AttentionMatch.Result match = AttentionMatch.match(c);
+        AttentionMatch.Result match = AttentionMatch.match(c, VectorCode.SUPPORT);
         byte[] fused = match.attention() == null ? null : new AttentionEmitter(plan, match.attention(), base + "_fused").emit();
         return new JvmKernel(Signatures.of(c), generic, fused, match.reason());
     }
@@ -30,7 +32,7 @@ public final class JvmBackend {
      * empty when it is not. Masks that depend on batch ranks are counted at batch point 0.
      */
     public static java.util.OptionalDouble attentionFlops(Cascade c, java.util.Map<String, Long> extents, java.util.Map<String, Double> params) {
-        AttentionMatch.Attention a = AttentionMatch.match(c).attention();
+        AttentionMatch.Attention a = AttentionMatch.match(c, VectorCode.SUPPORT).attention();
         if (a == null) return java.util.OptionalDouble.empty();
         double batch = 1;
         for (String b : c.batchRanks()) batch *= extents.get(b);

@@ -1,6 +1,7 @@
 package einc.codegen.jvm;
 
 import einc.ir.Expr;
+import einc.optimizer.attention.AttentionMatch;
 
 /** Which functions and operators the vector path has: their {@code VectorOperators} field, or null. */
 final class VectorCode {
@@ -8,6 +9,10 @@ final class VectorCode {
     static final String FV = "jdk/incubator/vector/FloatVector";
     static final String FV_DESC = "L" + FV + ";";
     static final String OPS = "jdk/incubator/vector/VectorOperators";
+
+    /** What the fused kernel computes lane-wise, for {@link AttentionMatch}. */
+    static final AttentionMatch.Support SUPPORT = new AttentionMatch.Support(
+            fn -> unary(fn) != null || helper(fn) != null, op -> binary(op) != null, "the vector path");
 
     private VectorCode() {}
 

@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class ExamplesTest {
 
     static final List<Map<String, Long>> SHAPES = List.of(
-            Map.of("b", 1L, "h", 2L, "p", 16L, "m", 16L, "e", 16L, "f", 16L),
-            Map.of("b", 2L, "h", 1L, "p", 13L, "m", 77L, "e", 5L, "f", 7L));
+            Map.of("b", 1L, "h", 2L, "g", 1L, "p", 16L, "m", 16L, "e", 16L, "f", 16L),
+            Map.of("b", 2L, "h", 1L, "g", 1L, "p", 13L, "m", 77L, "e", 5L, "f", 7L));
 
     static List<Path> examples() throws IOException {
         Path root = Path.of("../../examples");
@@ -47,6 +47,19 @@ class ExamplesTest {
         for (IndexDef d : c.indices())
             if (d.rule() instanceof IndexDef.Bound(String rep) && rep.equals(d.name())) out.put(d.name(), shape.getOrDefault(d.name(), 6L));
         return out;
+    }
+
+    /** What {@code einc run} compiles, the optimized plan (online softmax tiled over the keys), is fused too. */
+    @Test
+    void theOptimizedPlansOfAttentionExamplesAreFused() throws IOException {
+        for (String f : List.of("softmax", "causal", "sliding_window", "sinks_window", "alibi", "softcap", "gqa", "mqa",
+                "sigmoid", "relu", "softplus_l1", "softmax_1pass")) {
+            Path file = Path.of("../../examples/attention", f + ".ein");
+            for (Cascade c : Frontend.compile(new Source(file.toString(), Files.readString(file)))) {
+                JvmKernel k = JvmBackend.compile(Pipeline.run(c, Pipeline.Options.defaults()).optimized());
+                assertNotNull(k.fusedClass(), f + ": " + k.fusedNote());
+            }
+        }
     }
 
     @Test

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class FusedBackendTest {
 
     static final Set<String> FUSED = Set.of("attention", "causal", "deferred", "softcap", "alibi", "gqa", "window",
-            "sigmoid", "relu", "l1", "l1deferred", "sinks", "band", "emptied", "emptieddeferred", "relusinks");
+            "sigmoid", "relu", "l1", "l1deferred", "sinks", "band", "emptied", "emptieddeferred", "relusinks",
+            "onepass"); // FuseMax's Cascade 5, read untiled by OnlineForm
 
     @Test
     void recognizesExactlyTheAttentionCascades() {

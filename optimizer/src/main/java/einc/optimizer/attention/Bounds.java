@@ -1,18 +1,21 @@
-package einc.codegen.jvm;
+package einc.optimizer.attention;
 
 import einc.ir.Expr;
 
 /**
  * An affine mask {@code cm*m + cp*p + c0 OP 0} with {@code cm} in {0, 1} (MaskToBounds, in the
- * backend's terms): the range of keys {@code m} a query row {@code p} sees, so that masks become
+ * fused kernels' terms): the range of keys {@code m} a query row {@code p} sees, so that masks become
  * loop bounds and skipped tiles rather than tests.
  *
+ * @param op the comparison, with {@code m} (when {@code cm} is 1) on its left
+ * @param cm the coefficient of {@code m}: 0 (a condition on {@code p} alone) or 1
+ * @param cp the coefficient of {@code p}
  * @param c0 the part free of {@code p} and {@code m} (extents, parameters, constants, batch ranks), or null for 0
  */
-record Bounds(Expr.Op op, int cm, double cp, Expr c0) {
+public record Bounds(Expr.Op op, int cm, double cp, Expr c0) {
 
     /** The bound {@code x} states, or null when it is not affine in {@code m} with a unit coefficient. */
-    static Bounds of(Expr x, String p, String m) {
+    public static Bounds of(Expr x, String p, String m) {
         if (!(x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b)) || !op.isComparison() || op == Expr.Op.NE) return null;
         Lin la = lin(a, p, m), lb = lin(b, p, m);
         if (la == null || lb == null) return null;
@@ -35,10 +38,10 @@ record Bounds(Expr.Op op, int cm, double cp, Expr c0) {
      * A bound {@code m OP t} where {@code t} is any expression free of {@code m} (for instance
      * {@code max(0, min(p - r, M - 1 - 2 * r))}): evaluated per query row, it becomes a loop bound too.
      */
-    record Target(Expr.Op op, Expr t) {}
+    public record Target(Expr.Op op, Expr t) {}
 
     /** The bound {@code x} states when one side is {@code m} itself and the other is free of it, or null. */
-    static Target target(Expr x, String m) {
+    public static Target target(Expr x, String m) {
         if (!(x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b)) || !op.isComparison() || op == Expr.Op.NE) return null;
         boolean am = a instanceof Expr.IndexValue(String i) && i.equals(m), bm = b instanceof Expr.IndexValue(String j) && j.equals(m);
         if (am && !einc.ir.Exprs.indices(b).contains(m)) return new Target(op, b);

@@ -1,4 +1,4 @@
-package einc.codegen.jvm;
+package einc.optimizer.attention;
 
 import einc.ir.Cascade;
 import einc.ir.Einsum;
@@ -11,6 +11,7 @@ import einc.ir.TensorDecl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Recognizes attention in a cascade, for the fused kernel: a dot product over one index
@@ -20,36 +21,61 @@ import java.util.Set;
  * V, normalized before ({@code A = SN / SD}) or after ({@code SNV / SD}) where there is a sum.
  * Anything else is "not applicable, because ..." and runs on the generic path.
  */
-final class AttentionMatch {
+public final class AttentionMatch {
 
     /** The recognized attention, or null and the reason it was not recognized. */
-    record Result(Attention attention, String reason) {}
+    public record Result(Attention attention, String reason) {}
 
     /**
      * What the fused kernel needs. Accesses keep their batch positions (any index expression of the
      * batch ranks); {@code mod} is the composed score modification over {@link #SCORE}, or null;
      * {@code mask} the conjuncts of every {@code where} on the score chain.
+     *
+     * @param p the query index
+     * @param m the key index (reduced by the weighted sum)
+     * @param e the index the dot product reduces
+     * @param f the output's value index
+     * @param emptyIsNaN whether the division by the sum of weights is deferred to the end ({@code SNV / SD}),
+     *        so that a row with no key is 0/0 = NaN; otherwise such a row is 0
+     * @param norm how the weights are normalized
      */
-    record Attention(String p, String m, String e, String f,
+    public record Attention(String p, String m, String e, String f,
                      Expr.Access q, Expr.Access k, Expr.Access v, Expr.Access out,
                      Expr scale, Expr mod, List<Expr> mask, boolean emptyIsNaN, Norm norm) {}
 
     /** How the weights are normalized over the keys; the ordinal is the template's {@code norm()} code. */
-    enum Norm { SOFTMAX, L1, NONE }
+    public enum Norm { SOFTMAX, L1, NONE }
 
     /** The placeholder for the incoming score in {@link Attention#mod}. */
-    static final Expr.Access SCORE = new Expr.Access("$score", List.of());
+    public static final Expr.Access SCORE = new Expr.Access("$score", List.of());
 
     private AttentionMatch() {}
 
     /** Whether mask conjunct {@code x} is tested per key rather than turned into loop bounds. */
-    static boolean isLaneMask(Expr x, String p, String m) {
+    public static boolean isLaneMask(Expr x, String p, String m) {
         return Bounds.of(x, p, m) == null && Bounds.target(x, m) == null;
     }
 
-    static Result match(Cascade c) {
+    /**
+     * What a backend's fused kernel computes lane-wise in a score modification: the functions and
+     * operators it has, and how a reason names it ("the vector path").
+     */
+    public record Support(Predicate<Expr.Fn> fn, Predicate<Expr.Op> op, String name) {}
+
+    /** Recognizes attention in {@code c} whose score modification uses only what {@code support} has. */
+    public static Result match(Cascade c, Support support) {
+        Result direct = matchAsWritten(c, support);
+        if (direct.attention() != null) return direct;
+        // the optimized plan: online softmax tiled over the keys, which the fused kernels do themselves
+        java.util.Optional<OnlineForm.Untiled> untiled = OnlineForm.untile(c);
+        if (untiled.isEmpty()) return direct;
+        Result read = matchAsWritten(untiled.get().cascade(), support);
+        return read.attention() != null ? read : new Result(null, "read untiled, " + read.reason());
+    }
+
+    private static Result matchAsWritten(Cascade c, Support support) {
         try {
-            return new Result(new Matcher(c).run(), "");
+            return new Result(new Matcher(c, support).run(), "");
         } catch (NoMatch n) {
             return new Result(null, n.getMessage());
         }
@@ -66,10 +92,12 @@ final class AttentionMatch {
         private final Cascade c;
         private final List<String> batch;
         private final List<Einsum> body;
+        private final Support support;
         private int at = 0;
 
-        Matcher(Cascade c) {
+        Matcher(Cascade c, Support support) {
             this.c = c;
+            this.support = support;
             this.batch = c.batchRanks();
             this.body = c.statements();
         }
@@ -175,11 +203,37 @@ final class AttentionMatch {
                 sn = score;
                 sd = sum(next("the sum of the weights"), sn, sIx, m, p, "no sum of the weights over m");
             } else {
-                // No normalization: the weights times V, summed over m, are the output.
+                // No normalization: the weights times V, summed over m, are the output; as optimized,
+                // the weight may be written inside the sum (sum g(s) * V) and a uniform factor after it.
                 Einsum s6 = next("the weighted sum of V");
-                require(at == body.size(), "statements follow the attention output");
-                Expr.Access v = weighted(s6, score, sIx, m);
-                return finish(Norm.NONE, s6, s6.target().indices().getLast().plainIndex(), v, false, accesses, scale, mod, mask, p, m, e);
+                Expr.Access v;
+                if (s6.body() instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL
+                        && (a instanceof Expr.Access va && !va.tensor().equals(score) && reads(b, score)
+                            || b instanceof Expr.Access vb && !vb.tensor().equals(score) && reads(a, score))) {
+                    require(s6.reduceOp() == ReduceOp.SUM && s6.reducedIndices().equals(List.of(m)) && s6.where() == null,
+                            "the weighted sum is not a sum over m");
+                    boolean vFirst = a instanceof Expr.Access va && !va.tensor().equals(score) && reads(b, score);
+                    v = (Expr.Access) (vFirst ? a : b);
+                    Expr applied = substitute(vFirst ? b : a, score, sIx);
+                    mod = mod == null ? applied : compose(applied, mod);
+                } else {
+                    v = weighted(s6, score, sIx, m);
+                }
+                Einsum last = s6;
+                if (at < body.size()) {
+                    Einsum s7 = next("the output");
+                    require(at == body.size(), "statements follow the attention output");
+                    require(s7.reduction() == null && s7.where() == null
+                            && s7.body() instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr k7)
+                            && (op7 == Expr.Op.DIV || op7 == Expr.Op.MUL) && na.tensor().equals(s6.tensor())
+                            && local(na, 2).equals(local(s6.target(), 2)), "statements follow the attention output");
+                    Expr.Binary out = (Expr.Binary) s7.body();
+                    requireUniform(out.b(), "the factor of the output");
+                    Expr applied = new Expr.Binary(out.op(), SCORE, out.b());
+                    mod = mod == null ? applied : compose(applied, mod);
+                    last = s7;
+                }
+                return finish(Norm.NONE, last, s6.target().indices().getLast().plainIndex(), v, false, accesses, scale, mod, mask, p, m, e);
             }
             // 4. Normalize then weight, or weight then normalize.
             Einsum s6 = next("the weighted sum of V");
@@ -199,11 +253,17 @@ final class AttentionMatch {
             } else {
                 v = weighted(s6, sn, sIx, m);
                 f = s6.target().indices().getLast().plainIndex();
+                // select(SD == 0, 0, N / SD), as OnlineSoftmax guards it: an emptied row is 0, not 0 / 0
+                Expr out = s7.body();
+                boolean guarded = out instanceof Expr.Select(Expr.Binary(Expr.Op eq, Expr.Access ga, Expr.Const(double zero)),
+                        Expr.Const(double zero2), Expr division)
+                        && eq == Expr.Op.EQ && zero == 0 && zero2 == 0 && ga.tensor().equals(sd) && local(ga, 1).equals(List.of(p));
+                if (guarded) out = ((Expr.Select) out).b();
                 require(s7.reduction() == null && s7.where() == null
-                        && s7.body() instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr.Access da) && op7 == Expr.Op.DIV
+                        && out instanceof Expr.Binary(Expr.Op op7, Expr.Access na, Expr.Access da) && op7 == Expr.Op.DIV
                         && na.tensor().equals(s6.tensor()) && local(na, 2).equals(local(s6.target(), 2))
                         && da.tensor().equals(sd) && local(da, 1).equals(List.of(p)), "the output is not the weighted sum over the sum of the weights");
-                deferred = true;
+                deferred = !guarded;
             }
             return finish(norm, s7, f, v, deferred, accesses, scale, mod, mask, p, m, e);
         }
@@ -253,7 +313,11 @@ final class AttentionMatch {
         }
 
         private boolean reads(Einsum s, String tensor) {
-            return Exprs.tensorsRead(s.body()).contains(tensor);
+            return reads(s.body(), tensor);
+        }
+
+        private static boolean reads(Expr x, String tensor) {
+            return Exprs.tensorsRead(x).contains(tensor);
         }
 
         private static void flatten(Expr x, List<Expr> out) {
@@ -330,14 +394,14 @@ final class AttentionMatch {
             List<Expr> bad = new ArrayList<>();
             Exprs.forEach(x, n -> {
                 switch (n) {
-                    case Expr.Unary(Expr.Fn fn, Expr y) when VectorCode.unary(fn) == null && VectorCode.helper(fn) == null -> bad.add(n);
-                    case Expr.Binary(Expr.Op op, Expr a, Expr b) when VectorCode.binary(op) == null -> bad.add(n);
+                    case Expr.Unary(Expr.Fn fn, Expr y) when !support.fn().test(fn) -> bad.add(n);
+                    case Expr.Binary(Expr.Op op, Expr a, Expr b) when !support.op().test(op) -> bad.add(n);
                     case Expr.Select s -> bad.add(n);
                     case Expr.IndexValue(String i) when !i.equals(p) && !i.equals(m) && !batch.contains(i) -> bad.add(n);
                     default -> {}
                 }
             });
-            if (!bad.isEmpty()) throw new NoMatch("the score modification uses " + bad.getFirst() + ", which the vector path lacks");
+            if (!bad.isEmpty()) throw new NoMatch("the score modification uses " + bad.getFirst() + ", which " + support.name() + " lacks");
         }
     }
 }
