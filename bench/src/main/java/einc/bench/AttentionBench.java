@@ -81,7 +81,9 @@ public class AttentionBench {
         pool.shutdown();
     }
 
+    /** 10 warm-up calls: under load the C2 compiles of the kernel's vector methods finish only after several calls (C1's vector code boxes every vector). */
     @Benchmark
+    @Warmup(iterations = 10, batchSize = 1)
     public Object einc() {
         kernel.run(inputs, outputs, Map.of());
         return outputs;
@@ -89,6 +91,7 @@ public class AttentionBench {
 
     /** The Vector API anchor: {@link HandVectorAttention}, checked against the reference once per trial. */
     @Benchmark
+    @Warmup(iterations = 10, batchSize = 1)
     public float[] handVector() {
         HandVectorAttention.run(q, k, v, o, w.b() * w.h(), w.n(), w.d(), w.causal(), pool);
         return o;
