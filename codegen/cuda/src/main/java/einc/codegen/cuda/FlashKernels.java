@@ -162,16 +162,15 @@ final class FlashKernels {
                 .append("  return einc_min(").append(CExpr.extent(mName)).append(", ").append(hi).append(");\n}\n");
         // whole tiles skip the element-wise mask only when every atom is a bound
         boolean exact = mb.others.isEmpty();
-        // a softmax of a score linear in the dot product, slope * qk, keeps its running maximum over the raw
-        // scores and takes each exponent as one FFMA, exp2(qk * c - max * c) with c = slope * log2 e; a
-        // softplus(slope * qk) under l1 normalization (tensor-core bf16/f16 only) is taken in base 2,
-        // log2(1 + 2^(qk * c)): its common factor ln 2 cancels between the weights and their sum
+        // a score linear in the dot product, slope * qk, is scaled to base 2 by one multiply; so is the
+        // argument of a softplus(slope * qk) under l1 normalization (tensor-core bf16/f16 only), its
+        // weights taken in base 2, log2(1 + 2^(qk * c)): their common factor ln 2 cancels in the sum
         Expr slope = switch (pat.normalization()) {
             case SOFTMAX -> slope(pat.score());
             case SUM -> mma && pat.score() instanceof Expr.Unary(Expr.Fn fn, Expr arg) && fn == Expr.Fn.SOFTPLUS ? slope(arg) : null;
             case NONE -> null;
         };
-        boolean raw = slope != null && pat.normalization() == Normalization.SOFTMAX;
+        boolean softmax = pat.normalization() == Normalization.SOFTMAX;
         if (slope != null)
             src.append("__device__ __forceinline__ float einc_slope(const EincArgs& a, const float* prm").append(batchParams)
                     .append(") {\n").append(locals).append("  bool miss = false, absn = false;\n").append(unused)
@@ -217,13 +216,9 @@ final class FlashKernels {
                 .replace("%QREG%", Integer.toString(tuning.qInRegistersUpTo()))
                 .replace("%F32BN%", Integer.toString(tuning.f32KeyTile()))
                 .replace("%BN%", Integer.toString(tuning.mmaKeyTile()))
-                .replace("%RAW%", raw ? "1" : "0")
-                .replace("%SLOPE%", slope == null ? "" : "  const float sl2 = einc_slope(a, prm" + batchArgs + ") * LOG2E;\n"
-                        + (raw ? "  const bool raw = sl2 > 0.f;  // else the scores are scaled first and the maximum kept over them\n"
-                                + "  const float sc = raw ? sl2 : 1.f;\n" : ""))
-                .replace("%WEIGHT%", raw ? "s[mt][j][e]"
-                        : slope != null ? "einc_sp2(s[mt][j][e] * sl2)"
-                        : "einc_score(a, prm" + batchArgs + ", row, key, s[mt][j][e])" + (pat.normalization() == Normalization.SOFTMAX ? " * LOG2E" : ""))
+                .replace("%SLOPE%", slope == null ? "" : "  const float sl2 = einc_slope(a, prm" + batchArgs + ") * LOG2E;\n")
+                .replace("%WEIGHT%", slope != null ? (softmax ? "s[mt][j][e] * sl2" : "einc_sp2(s[mt][j][e] * sl2)")
+                        : "einc_score(a, prm" + batchArgs + ", row, key, s[mt][j][e])" + (softmax ? " * LOG2E" : ""))
                 .replace("%LDQ_RD%", Layout.load(qt, "Qg", "gr * E_ + d"))
                 .replace("%LDK_RD%", Layout.load(kt, "Kg", "gk * E_ + d"))
                 .replace("%LDV_RD%", Layout.load(vt, "Vg", "gk * F_ + d"))
@@ -329,7 +324,6 @@ final class FlashKernels {
     private static final String MMA_HEAD = """
             #define EINC_NORM %NORM%
             #define EINC_EXACT %EXACT%
-            #define EINC_RAW %RAW%
             #define EINC_MT64 %MT64%
             #define EINC_MT128 %MT128%
             #define EINC_QREG_MAX %QREG%
@@ -443,7 +437,6 @@ final class FlashKernels {
     private static final String TF32_HEAD = """
             #define EINC_NORM %NORM%
             #define EINC_EXACT %EXACT%
-            #define EINC_RAW %RAW%
             #define EINC_F32BN %F32BN%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
@@ -532,16 +525,6 @@ final class FlashKernels {
     /** Scores to weights for both tensor-core kernels: mask, online softmax or sums; %RESCALE% applies the new row maximum to O. */
     private static final String WEIGHTS = """
                 const long long k0 = t * BN;
-            #if EINC_RAW
-                if (!raw) {  // a slope <= 0: the maximum is kept over the scaled scores (sc = 1)
-                  #pragma unroll
-                  for (int mt = 0; mt < MT; ++mt)
-                    #pragma unroll
-                    for (int j = 0; j < NT; ++j)
-                      #pragma unroll
-                      for (int e = 0; e < 4; ++e) s[mt][j][e] *= sl2;
-                }
-            #endif
                 const bool full = EINC_EXACT && k0 + BN <= M_ && k0 + BN - 1 < einc_key_hi(a, prm%BATCH%, p0) && k0 >= einc_key_lo(a, prm%BATCH%, plast);
                 #pragma unroll
                 for (int mt = 0; mt < MT; ++mt) {
@@ -580,26 +563,16 @@ final class FlashKernels {
                     tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffff, tmax, 1));
                     tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffff, tmax, 2));
                     const float mnew = fmaxf(mrow[mt][h], tmax);
-            #if EINC_RAW
-                    const float base = mnew == -__int_as_float(0x7f800000) ? 0.f : mnew * sc;
-                    const float corr = einc_ex2(fmaf(mrow[mt][h], sc, -base));
-            #else
                     const float base = mnew == -__int_as_float(0x7f800000) ? 0.f : mnew;
                     const float corr = einc_ex2(mrow[mt][h] - base);
-            #endif
                     mrow[mt][h] = mnew;
                     lrow[mt][h] *= corr;
                     #pragma unroll
                     %RESCALE%
                     #pragma unroll
                     for (int j = 0; j < NT; ++j) {
-            #if EINC_RAW
-                      s[mt][j][2 * h] = einc_ex2(fmaf(s[mt][j][2 * h], sc, -base));
-                      s[mt][j][2 * h + 1] = einc_ex2(fmaf(s[mt][j][2 * h + 1], sc, -base));
-            #else
                       s[mt][j][2 * h] = einc_ex2(s[mt][j][2 * h] - base);
                       s[mt][j][2 * h + 1] = einc_ex2(s[mt][j][2 * h + 1] - base);
-            #endif
                       lrow[mt][h] += s[mt][j][2 * h] + s[mt][j][2 * h + 1];
                     }
                   }
