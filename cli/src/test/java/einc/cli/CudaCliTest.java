@@ -22,7 +22,7 @@ class CudaCliTest {
     void emitCuPrintsTheFusedKernel() {
         CliTest.Result r = CliTest.einc("compile", SOFTMAX.toString(), "--emit=cu");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("fused attention (softmax, f32 SIMT)"), r.out());
+        assertTrue(r.out().contains("fused attention (softmax, f32 as 3xtf32 mma.sync)"), r.out());
         assertTrue(r.out().contains("einc_attention_flash_d128"), r.out());
     }
 
