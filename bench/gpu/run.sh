@@ -2,7 +2,7 @@
 # One call of the GPU machine: correctness of every example against the reference interpreter,
 # compute-sanitizer, then einc's kernels timed against PyTorch on the same inputs.
 # Built here by bench/gpu/build.sh into .gpu/ (jlink runtime, jars, classes, AOT cubins, this script);
-# run there from the checkout root as:  bash .gpu/bench/run.sh STAGE...   (stages: check ours anchors; default all three)
+# run there from the checkout root as:  bash .gpu/bench/run.sh STAGE...   (stages: aot check ours anchors; default check ours anchors)
 set -u
 export LD_LIBRARY_PATH=/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
 export PYTHONUNBUFFERED=1
@@ -16,6 +16,10 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | t
 date -u | tee -a "$OUT/gpu.txt"
 start=$(date +%s)
 has() { [[ "$STAGES" == *" $1 "* ]]; }
+if has aot; then   # a quick call: the AOT cubins against the reference interpreter, no NVRTC, no sanitizer
+  echo "== correctness (AOT cubins from nvcc)"
+  "${JAVA[@]}" einc.codegen.cuda.GpuCheck check "$G/aot" "$G/examples" 2>&1 | tee "$OUT/check.txt" | grep -vE " ok$"
+fi
 if has check; then
   echo "== correctness (AOT cubins from nvcc)"
   "${JAVA[@]}" einc.codegen.cuda.GpuCheck check "$G/aot" "$G/examples" 2>&1 | tee "$OUT/check.txt"

@@ -21,6 +21,9 @@ final class Examples {
             out.put("softcap_" + s, Ir.softmax("softcap_" + s, t, Ir::softcap, null, new Param("cap", Ir.num(50), Ir.S)));
             out.put("softplus_l1_" + s, Ir.l1("softplus_l1_" + s, t, einc.ir.Expr.Fn.SOFTPLUS));
         }
+        // a negative slope of the scores
+        out.put("softmax_negscale_bf16", Ir.softmax("softmax_negscale_bf16", DType.BF16,
+                Ir.bin(einc.ir.Expr.Op.DIV, Ir.num(-1), Ir.fn(einc.ir.Expr.Fn.SQRT, new einc.ir.Expr.ExtentRef("e"))), x -> x, null));
         out.put("attention_1pass", Ir.onePass(DType.F32, 4));
         return out;
     }

@@ -59,9 +59,14 @@ class FlashKernelsTest {
     void aLinearScoreIsScaledToBase2ByOneMultiply() {
         AttentionPattern softmax = AttentionRecognizerTest.pattern(Examples.all().get("softmax_bf16"));
         assertNotNull(FlashKernels.slope(softmax.score()), softmax.score().toString());
-        assertTrue(CudaCodegen.generate(Examples.all().get("softmax_bf16")).source().contains("s[mt][j][e] * sl2"));
+        String src = CudaCodegen.generate(Examples.all().get("softmax_bf16")).source();
+        assertTrue(src.contains("s[mt][j][e] = s[mt][j][e] * sl2;"), "one multiply");
+        String sp = CudaCodegen.generate(Examples.all().get("softplus_l1_bf16")).source();
+        assertTrue(sp.contains("s[mt][j][e] = einc_sp2(s[mt][j][e] * sl2);"), "softplus in base 2");
+        String spf = CudaCodegen.generate(Examples.all().get("softplus_l1_f32")).source();
+        assertFalse(spf.contains("= einc_sp2("), "f32 keeps the exact softplus");
         AttentionPattern softcap = AttentionRecognizerTest.pattern(Examples.all().get("softcap_bf16"));
         assertNull(FlashKernels.slope(softcap.score()), softcap.score().toString());
-        assertFalse(CudaCodegen.generate(Examples.all().get("softcap_bf16")).source().contains("sl2"));
+        assertFalse(CudaCodegen.generate(Examples.all().get("softcap_bf16")).source().contains("const float sl2"));
     }
 }

@@ -18,7 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Times (and, for the fastest of several builds, keeps the output of) the fused kernels of {@link BenchCases} on inputs written by bench/gpu/anchors.py
+ * Times (and, for the first of several builds, keeps the output of) the fused kernels of {@link BenchCases} on inputs written by bench/gpu/anchors.py
  * ({@code q64.npy} ... as f32 [B, H, N, D]), writes {@code ours.csv} (case, D, median ms) and the
  * first batch of each output as {@code out_<case>_d<D>.npy} for the anchors to compare.
  * Usage: {@code GpuBench INPUTS AOTDIR}.
@@ -48,6 +48,7 @@ public final class GpuBench {
                 Cascade c = e.getValue();
                 double best = Double.POSITIVE_INFINITY;
                 String bestBuild = null;
+                double first = Double.NaN;  // the first build's time: ours.csv reports the code as it stands, not the best of the builds
                 for (Map.Entry<String, Path> b : builds.entrySet()) {
                     Path dir = b.getValue().resolve("bench_" + e.getKey());
                     if (!Files.isDirectory(dir)) continue;
@@ -62,20 +63,23 @@ public final class GpuBench {
                         if (ms < best) {
                             best = ms;
                             bestBuild = b.getKey();
-                            // the output of the fastest build is the one the anchors check
+                        }
+                        if (Double.isNaN(first)) {
+                            first = ms;
+                            // the output of the first build (the code as it stands) is the one the anchors check
                             TensorDecl o = c.outputs().getFirst();
                             CudaPlan.Type ot = Layout.type(o.type());
                             MemorySegment host = MemorySegment.ofArray(new byte[(int) s.bytes(o.name())]);
                             s.download(o.name(), host);
                             long[] os = s.shape(o.name());
                             long per = os[1] * os[2] * os[3];
-                            float[] first = new float[(int) per];
-                            for (int i = 0; i < per; i++) first[i] = (float) decode(ot, host, i);
-                            Npy.write(in.resolve("out_" + e.getKey() + "_d" + d + ".npy"), new long[] {os[1], os[2], os[3]}, first);
+                            float[] batch0 = new float[(int) per];
+                            for (int i = 0; i < per; i++) batch0[i] = (float) decode(ot, host, i);
+                            Npy.write(in.resolve("out_" + e.getKey() + "_d" + d + ".npy"), new long[] {os[1], os[2], os[3]}, batch0);
                         }
                     }
                 }
-                csv.append(e.getKey()).append(',').append(d).append(',').append(String.format(Locale.ROOT, "%.4f", best)).append('\n');
+                csv.append(e.getKey()).append(',').append(d).append(',').append(String.format(Locale.ROOT, "%.4f", first)).append('\n');
                 System.out.printf(Locale.ROOT, "%-20s D=%-4d best %-8s %9.3f ms%n", e.getKey(), d, bestBuild, best);
             }
         }

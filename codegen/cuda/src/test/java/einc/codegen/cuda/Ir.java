@@ -171,8 +171,13 @@ final class Ir {
 
     /** FuseMax's 3-pass softmax attention with a score modification {@code mod(QK)} and an optional mask. */
     static Cascade softmax(String name, DType t, java.util.function.UnaryOperator<Expr> mod, Expr mask, Param... extra) {
+        return softmax(name, t, scale(), mod, mask, extra);
+    }
+
+    /** {@link #softmax} with another scale of the dot product (a negative one included). */
+    static Cascade softmax(String name, DType t, Expr scale, java.util.function.UnaryOperator<Expr> mod, Expr mask, Param... extra) {
         Ir b = new Ir(name, "b", "h").input("Q", t, "p", "e").input("K", t, "m", "e").input("V", t, "m", "f")
-                .output("AV", t, "p", "f").param("scale", scale())
+                .output("AV", t, "p", "f").param("scale", scale)
                 .inter("QK", "m", "p").inter("CS", "m", "p").inter("GM", "p").inter("SN", "m", "p").inter("SD", "p").inter("A", "m", "p");
         b.params.addAll(List.of(extra));
         b.let(at("QK", "m", "p"), mul(par("scale"), at("Q", "p", "e"), at("K", "m", "e")), ReduceOp.SUM, List.of("e"), mask);
