@@ -88,10 +88,21 @@ final class RunCommand implements Callable<Integer> {
         OptionalLong flops = OptionalLong.of(Flops.count(c, x.values()).total());
 
         List<Summary.Array> outputInfo = writeOutputs(c, results);
-        Summary summary = new Summary(c.name(), file.toString(), x.values(), inputInfo, values, backend, seconds, flops, outputInfo);
+        Summary summary = new Summary(c.name(), file.toString(), x.values(), inputInfo, values, backend + kernel(c), seconds, flops, outputInfo);
         spec.commandLine().getOut().print(summary.render());
         spec.commandLine().getOut().flush();
         return Main.OK;
+    }
+
+    /** Which kernel the backend ran, for the summary: the fused attention kernel or the generic loop nests. */
+    private String kernel(Cascade c) {
+        return switch (backend) {
+            case "jvm" -> einc.codegen.jvm.JvmBackend.compile(c).fusedClass() != null ? " (fused attention kernel)" : " (generic loop nests)";
+            case "llvm" -> " (" + (einc.codegen.llvm.LlvmBackend.variant(c).equals("fused") ? "fused attention kernel" : "generic loop nests") + ")";
+            case "cuda" -> einc.codegen.cuda.AttentionRecognizer.recognize(CudaCompile.kernelCascade(c)).pattern().isPresent()
+                    ? " (fused attention kernel)" : " (one kernel per statement)";
+            default -> "";
+        };
     }
 
     /** The inputs that have a file {@code NAME.npy} in {@code --inputs}, in declaration order. */
