@@ -81,9 +81,13 @@ public class AttentionBench {
         pool.shutdown();
     }
 
-    /** 10 warm-up calls: under load the C2 compiles of the kernel's vector methods finish only after several calls (C1's vector code boxes every vector). */
+    /**
+     * 30 warm-up calls: the C2 compiles of the kernel's vector methods finish only after several
+     * calls (C1's vector code boxes every vector); with 10, N=1024 still measured half speed
+     * (bench/RESULTS.md, run a of the evening).
+     */
     @Benchmark
-    @Warmup(iterations = 10, batchSize = 1)
+    @Warmup(iterations = 30, batchSize = 1)
     public Object einc() {
         kernel.run(inputs, outputs, Map.of());
         return outputs;
