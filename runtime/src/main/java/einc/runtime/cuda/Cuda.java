@@ -21,6 +21,8 @@ import org.bytedeco.javacpp.PointerPointer;
 public final class Cuda {
 
     private static Cuda instance;
+    /** Why the first attempt to open the GPU failed, repeated to every later caller. */
+    private static CudaUnavailableException unavailable;
 
     private final CUctx_st context;
     private final int device;
@@ -45,14 +47,19 @@ public final class Cuda {
             check(cuCtxSetCurrent(instance.context), "cuCtxSetCurrent");
             return instance;
         }
+        // a class whose initialization failed is not retried by the JVM (the next attempt is a
+        // NoClassDefFoundError): the first reason is the one to repeat
+        if (unavailable != null) throw new CudaUnavailableException(unavailable.getMessage());
         int rc;
         try {
             Class.forName("org.bytedeco.cuda.global.cudart");
             rc = cuInit(0);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            throw new CudaUnavailableException("the CUDA backend needs org.bytedeco:cuda and org.bytedeco:javacpp on the class path");
+            unavailable = new CudaUnavailableException("the CUDA backend needs org.bytedeco:cuda and org.bytedeco:javacpp on the class path");
+            throw unavailable;
         } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
-            throw new CudaUnavailableException("no CUDA driver found (libcuda could not be loaded): run on a machine with an NVIDIA GPU and its driver, or choose another backend");
+            unavailable = new CudaUnavailableException("no CUDA driver found (libcuda could not be loaded): run on a machine with an NVIDIA GPU and its driver, or choose another backend");
+            throw unavailable;
         }
         if (rc == CUDA_ERROR_NO_DEVICE) throw new CudaUnavailableException("the CUDA driver found no GPU: run on a machine with an NVIDIA GPU, or choose another backend");
         if (rc != CUDA_SUCCESS) throw new CudaUnavailableException("the CUDA driver did not start (" + errorName(rc) + "): check the NVIDIA driver, or choose another backend");
