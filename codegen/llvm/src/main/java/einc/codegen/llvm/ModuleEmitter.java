@@ -23,7 +23,9 @@ import java.util.Set;
  * Emits the LLVM IR module of one cascade as text: every statement becomes a loop nest over f32
  * buffers that keeps the absent-entry rules of docs/SEMANTICS.md (presence flags for tensors that
  * may be partial, out-of-range accesses as non-existing points), recurrences become one sequential
- * loop, and independent batch points become the outermost loop over {@code [lo, hi)}.
+ * loop, and independent batch points become the outermost loop over {@code [lo, hi)}. Inside it
+ * the statements run in the loop nests of {@link Schedule}, as in the JVM generic path: one loop
+ * per nest over its outer rank, and intermediates local to a nest hold one outer point (a row).
  *
  * <p>The module exports four functions, named from {@link #symbol}: {@code S_extents(i64* ext)}
  * fills the extents of split parts, {@code S_params(i64* ext, float* par)} fills defaults where a

@@ -20,6 +20,7 @@ import java.util.Set;
 /**
  * What the native code generator decides about a cascade before emitting anything: whether its
  * batch points are independent (then one call runs a range of them and threads split the range),
+ * which loop nests it runs ({@link Schedule}) and which intermediates hold one outer point of theirs,
  * which tensors are total (every entry present, so no presence flags are kept or read), and which
  * accesses stay inside their tensor without a run-time check.
  */
