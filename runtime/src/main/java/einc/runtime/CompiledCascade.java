@@ -15,4 +15,13 @@ public interface CompiledCascade {
 
     /** Computes slice {@code slice}: writes its part of every output. */
     void slice(Launch launch, int slice);
+
+    /**
+     * Runs outer points {@code lo} (inclusive) to {@code hi} (exclusive) of loop nest {@code nest}
+     * of the slice whose state is {@code frame}, with its own scratch for the nest's local
+     * intermediates; {@link Chunks} calls it from the slice, on several threads at once.
+     */
+    default void chunk(int nest, Object[] frame, int lo, int hi) {
+        throw new UnsupportedOperationException("this kernel splits no loop nest (nest " + nest + ")");
+    }
 }

@@ -79,7 +79,7 @@ public final class LoadedKernel implements Kernel {
             arrays[nIn + i] = direct != null ? direct : new float[Math.toIntExact(t.size())];
             copyBack.add(direct != null ? null : t);
         }
-        Launch launch = new Launch(arrays, extents, prm);
+        Launch launch = new Launch(arrays, extents, prm, pool);
         int n = code.slices(extents);
         if (pool == null || n == 1) {
             for (int s = 0; s < n; s++) code.slice(launch, s);

@@ -40,6 +40,9 @@ final class GenericEmitter {
     static final String LAUNCH = "einc/runtime/Launch";
     static final String FNS = "einc/runtime/Fns";
     static final String STATEMENT_DESC = "([[F[[Z[I[F[II)V";
+    /** A split nest's chunk method: the slice's tensors, presence flags, extents, parameters, point, and the outer range. */
+    static final String NEST_DESC = "([[F[[Z[I[F[III)V";
+    static final String CHUNKS = "einc/runtime/Chunks";
 
     private final KernelPlan plan;
     private final Cascade c;
@@ -63,6 +66,9 @@ final class GenericEmitter {
         emitDefaults(cw);
         emitSlices(cw);
         emitSlice(cw);
+        emitChunk(cw);
+        for (int id = 0; id < plan.schedule.nests().size(); id++)
+            if (plan.split(plan.schedule.nests().get(id))) emitNestMethod(cw, plan.schedule.nests().get(id), id);
         for (int i = 0; i < c.statements().size(); i++) new StatementEmitter(c.statements().get(i), i).emit(cw);
         cw.visitEnd();
         return cw.toByteArray();
@@ -284,68 +290,33 @@ final class GenericEmitter {
             }
         }
         int nextLocal = tmp + 1;
-        List<Integer> loopVars = new ArrayList<>();
+        int frame = -1, id = 0;
         for (Schedule.Nest nest : plan.schedule.nests()) {
-            // Loops over the nest's outer ranks; each value goes to the point array for the statements.
-            List<Label[]> loops = new ArrayList<>();
-            for (String o : nest.outer()) {
-                int v = nextLocal++;
-                Label top = new Label(), end = new Label();
-                Emit.iconst(mv, 0);
-                mv.visitVarInsn(ISTORE, v);
-                mv.visitLabel(top);
-                mv.visitVarInsn(ILOAD, v);
-                loadExtent(mv, X, o);
-                mv.visitJumpInsn(IF_ICMPGE, end);
-                mv.visitVarInsn(ALOAD, B);
-                Emit.iconst(mv, plan.pointSlot(o));
-                mv.visitVarInsn(ILOAD, v);
-                mv.visitInsn(IASTORE);
-                loops.add(new Label[] {top, end});
-                loopVars.add(v);
+            int nestId = id++;
+            if (!plan.split(nest)) {
+                nextLocal = emitNest(mv, nest, T, P, X, prm, B, step, nextLocal, -1, -1);
+                continue;
             }
-            if (!nest.outer().isEmpty()) {
-                // A local's entries of the last outer point are not this point's: forget their presence.
-                for (Schedule.Placed p : nest.statements()) {
-                    String t = c.statements().get(p.statement()).tensor();
-                    if (!plan.schedule.local().containsKey(t) || !plan.tracked.contains(t)) continue;
-                    mv.visitVarInsn(ALOAD, P);
-                    Emit.iconst(mv, all.get(t));
-                    mv.visitInsn(AALOAD);
-                    Emit.iconst(mv, 0);
-                    mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([ZZ)V", false);
+            // Chunks of the first outer rank run on the launch's pool, each through chunk(...).
+            if (frame < 0) {
+                frame = nextLocal++;
+                int[] parts = {T, P, X, prm, B};
+                Emit.iconst(mv, parts.length);
+                mv.visitTypeInsn(ANEWARRAY, "java/lang/Object");
+                for (int k = 0; k < parts.length; k++) {
+                    mv.visitInsn(DUP);
+                    Emit.iconst(mv, k);
+                    mv.visitVarInsn(ALOAD, parts[k]);
+                    mv.visitInsn(AASTORE);
                 }
+                mv.visitVarInsn(ASTORE, frame);
             }
-            List<Schedule.Placed> body = nest.statements();
-            int i = 0;
-            while (i < body.size()) {
-                String r = body.get(i).recurrence();
-                if (r == null) {
-                    callStatement(mv, body.get(i).statement(), T, P, X, prm, B, -1, 0);
-                    i++;
-                    continue;
-                }
-                int j = i;
-                while (j < body.size() && r.equals(body.get(j).recurrence())) j++;
-                Label top = new Label(), end = new Label();
-                Emit.iconst(mv, 0);
-                mv.visitVarInsn(ISTORE, step);
-                mv.visitLabel(top);
-                mv.visitVarInsn(ILOAD, step);
-                loadExtent(mv, X, r);
-                mv.visitJumpInsn(IF_ICMPGE, end);
-                for (int k = i; k < j; k++) callStatement(mv, body.get(k).statement(), T, P, X, prm, B, step, 1);
-                mv.visitIincInsn(step, 1);
-                mv.visitJumpInsn(GOTO, top);
-                mv.visitLabel(end);
-                i = j;
-            }
-            for (int k = loops.size() - 1; k >= 0; k--) {
-                int v = loopVars.remove(loopVars.size() - 1);
-                mv.visitIincInsn(v, 1);
-                mv.visitJumpInsn(GOTO, loops.get(k)[0]);
-                mv.visitLabel(loops.get(k)[1]);
-            }
+            mv.visitVarInsn(ALOAD, launch);
+            mv.visitVarInsn(ALOAD, 0);
+            Emit.iconst(mv, nestId);
+            mv.visitVarInsn(ALOAD, frame);
+            loadExtent(mv, X, nest.outer().getFirst());
+            mv.visitMethodInsn(INVOKESTATIC, CHUNKS, "run", "(L" + LAUNCH + ";L" + COMPILED + ";I[Ljava/lang/Object;I)V", false);
         }
         // Absent output entries read as 0.
         for (TensorDecl t : c.outputs()) {
@@ -384,6 +355,153 @@ final class GenericEmitter {
             mv.visitLabel(end);
         }
         mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /**
+     * Emits nest {@code nest}: loops over its outer ranks (the first from local {@code lo} to
+     * local {@code hi} when both are given, else over its whole extent) around its statements.
+     * Returns the next free local.
+     */
+    private int emitNest(MethodVisitor mv, Schedule.Nest nest, int T, int P, int X, int prm, int B, int step, int nextLocal, int lo, int hi) {
+        List<Integer> loopVars = new ArrayList<>();
+        // Loops over the nest's outer ranks; each value goes to the point array for the statements.
+        List<Label[]> loops = new ArrayList<>();
+        for (String o : nest.outer()) {
+            int v = nextLocal++;
+            Label top = new Label(), end = new Label();
+            boolean chunked = lo >= 0 && loops.isEmpty();
+            if (chunked) mv.visitVarInsn(ILOAD, lo);
+            else Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, v);
+            mv.visitLabel(top);
+            mv.visitVarInsn(ILOAD, v);
+            if (chunked) mv.visitVarInsn(ILOAD, hi);
+            else loadExtent(mv, X, o);
+            mv.visitJumpInsn(IF_ICMPGE, end);
+            mv.visitVarInsn(ALOAD, B);
+            Emit.iconst(mv, plan.pointSlot(o));
+            mv.visitVarInsn(ILOAD, v);
+            mv.visitInsn(IASTORE);
+            loops.add(new Label[] {top, end});
+            loopVars.add(v);
+        }
+        if (!nest.outer().isEmpty()) {
+            // A local's entries of the last outer point are not this point's: forget their presence.
+            for (Schedule.Placed p : nest.statements()) {
+                String t = c.statements().get(p.statement()).tensor();
+                if (!plan.schedule.local().containsKey(t) || !plan.tracked.contains(t)) continue;
+                mv.visitVarInsn(ALOAD, P);
+                Emit.iconst(mv, all.get(t));
+                mv.visitInsn(AALOAD);
+                Emit.iconst(mv, 0);
+                mv.visitMethodInsn(INVOKESTATIC, "java/util/Arrays", "fill", "([ZZ)V", false);
+            }
+        }
+        List<Schedule.Placed> body = nest.statements();
+        int i = 0;
+        while (i < body.size()) {
+            String r = body.get(i).recurrence();
+            if (r == null) {
+                callStatement(mv, body.get(i).statement(), T, P, X, prm, B, -1, 0);
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < body.size() && r.equals(body.get(j).recurrence())) j++;
+            Label top = new Label(), end = new Label();
+            Emit.iconst(mv, 0);
+            mv.visitVarInsn(ISTORE, step);
+            mv.visitLabel(top);
+            mv.visitVarInsn(ILOAD, step);
+            loadExtent(mv, X, r);
+            mv.visitJumpInsn(IF_ICMPGE, end);
+            for (int k = i; k < j; k++) callStatement(mv, body.get(k).statement(), T, P, X, prm, B, step, 1);
+            mv.visitIincInsn(step, 1);
+            mv.visitJumpInsn(GOTO, top);
+            mv.visitLabel(end);
+            i = j;
+        }
+        for (int k = loops.size() - 1; k >= 0; k--) {
+            int v = loopVars.remove(loopVars.size() - 1);
+            mv.visitIincInsn(v, 1);
+            mv.visitJumpInsn(GOTO, loops.get(k)[0]);
+            mv.visitLabel(loops.get(k)[1]);
+        }
+        return nextLocal;
+    }
+
+    /**
+     * {@code n<id>(T, P, X, prm, B, lo, hi)}: a chunk of split nest {@code id} on its own copies of
+     * the slice's tensor, presence and point arrays, with fresh scratch for the nest's locals.
+     */
+    private void emitNestMethod(ClassWriter cw, Schedule.Nest nest, int id) {
+        MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "n" + id, NEST_DESC, null, null);
+        mv.visitCode();
+        final int T = 0, P = 1, X = 2, prm = 3, B = 4, lo = 5, hi = 6, step = 7;
+        for (int[] a : new int[][] {{T, 0}, {P, 1}, {B, 2}}) {
+            String type = a[1] == 0 ? "[[F" : a[1] == 1 ? "[[Z" : "[I";
+            mv.visitVarInsn(ALOAD, a[0]);
+            mv.visitMethodInsn(INVOKEVIRTUAL, type, "clone", "()Ljava/lang/Object;", false);
+            mv.visitTypeInsn(CHECKCAST, type);
+            mv.visitVarInsn(ASTORE, a[0]);
+        }
+        java.util.Set<String> mine = new java.util.LinkedHashSet<>();
+        for (Schedule.Placed p : nest.statements()) {
+            String t = c.statements().get(p.statement()).tensor();
+            if (plan.schedule.local().containsKey(t) && !plan.slot.containsKey(t)) mine.add(t);
+        }
+        for (String name : mine) {
+            TensorDecl t = c.tensorOrThrow(name);
+            mv.visitVarInsn(ALOAD, T);
+            Emit.iconst(mv, all.get(name));
+            localSize(mv, X, t);
+            mv.visitIntInsn(NEWARRAY, T_FLOAT);
+            mv.visitInsn(AASTORE);
+            if (plan.tracked.contains(name)) {
+                mv.visitVarInsn(ALOAD, P);
+                Emit.iconst(mv, all.get(name));
+                localSize(mv, X, t);
+                mv.visitIntInsn(NEWARRAY, T_BOOLEAN);
+                mv.visitInsn(AASTORE);
+            }
+        }
+        emitNest(mv, nest, T, P, X, prm, B, step, step + 1, lo, hi);
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** {@code chunk(nest, frame, lo, hi)}: unpacks the slice's arrays and runs the split nest's chunk. */
+    private void emitChunk(ClassWriter cw) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "chunk", "(I[Ljava/lang/Object;II)V", null, null);
+        mv.visitCode();
+        List<Schedule.Nest> nests = plan.schedule.nests();
+        String[] types = {"[[F", "[[Z", "[I", "[F", "[I"};
+        for (int id = 0; id < nests.size(); id++) {
+            if (!plan.split(nests.get(id))) continue;
+            Label next = new Label();
+            mv.visitVarInsn(ILOAD, 1);
+            Emit.iconst(mv, id);
+            mv.visitJumpInsn(IF_ICMPNE, next);
+            for (int k = 0; k < types.length; k++) {
+                mv.visitVarInsn(ALOAD, 2);
+                Emit.iconst(mv, k);
+                mv.visitInsn(AALOAD);
+                mv.visitTypeInsn(CHECKCAST, types[k]);
+            }
+            mv.visitVarInsn(ILOAD, 3);
+            mv.visitVarInsn(ILOAD, 4);
+            mv.visitMethodInsn(INVOKESTATIC, className, "n" + id, NEST_DESC, false);
+            mv.visitInsn(RETURN);
+            mv.visitLabel(next);
+        }
+        mv.visitTypeInsn(NEW, "java/lang/IllegalArgumentException");
+        mv.visitInsn(DUP);
+        mv.visitLdcInsn("no split loop nest with this number");
+        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/IllegalArgumentException", "<init>", "(Ljava/lang/String;)V", false);
+        mv.visitInsn(ATHROW);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
     }

@@ -68,6 +68,16 @@ final class KernelPlan {
         return (sliced ? batch.size() : 0) + 1 + extent.get(index);
     }
 
+    /**
+     * Whether threads may split nest {@code n}'s first outer rank into chunks: it has one and no
+     * recurrence (a recurrence's steps stay in order). Its statements at different outer points
+     * then write disjoint entries of what crosses the nest and read what the nest writes only at
+     * their own point ({@link Schedule}); each chunk holds its own copy of the nest's locals.
+     */
+    boolean split(Schedule.Nest n) {
+        return !n.outer().isEmpty() && n.statements().stream().allMatch(p -> p.recurrence() == null);
+    }
+
     boolean isInput(String tensor) {
         return cascade.inputs().stream().anyMatch(t -> t.name().equals(tensor));
     }

@@ -9,6 +9,7 @@ import einc.ir.Param;
 import einc.ir.ReduceOp;
 import einc.ir.Rank;
 import einc.ir.TensorDecl;
+import einc.optimizer.Schedule;
 import einc.optimizer.attention.AttentionMatch;
 
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import java.util.Set;
  * Emits the LLVM IR module of one cascade as text: every statement becomes a loop nest over f32
  * buffers that keeps the absent-entry rules of docs/SEMANTICS.md (presence flags for tensors that
  * may be partial, out-of-range accesses as non-existing points), recurrences become one sequential
- * loop, and independent batch points become the outermost loop over {@code [lo, hi)}.
+ * loop, and independent batch points become the outermost loop over {@code [lo, hi)}. Inside it
+ * the statements run in the loop nests of {@link Schedule}, as in the JVM generic path: one loop
+ * per nest over its outer rank, and intermediates local to a nest hold one outer point (a row).
  *
  * <p>The module exports four functions, named from {@link #symbol}: {@code S_extents(i64* ext)}
  * fills the extents of split parts, {@code S_params(i64* ext, float* par)} fills defaults where a
@@ -80,7 +83,8 @@ public final class ModuleEmitter {
             out.append("; einc: cascade ").append(c.name()).append(", fused attention kernel\n");
         else
             out.append("; einc: cascade ").append(c.name()).append(", generic kernel (not fused: ").append(match.reason())
-                    .append("), independent points over ").append(plan.pointRanks).append(", total tensors ").append(plan.total).append('\n');
+                    .append("), independent points over ").append(plan.pointRanks).append(", ").append(plan.schedule.nests().size())
+                    .append(" loop nests, local ").append(plan.schedule.local().keySet()).append(", total tensors ").append(plan.total).append('\n');
         out.append("source_filename = \"").append(c.name()).append(".ein\"\n");
         if (dataLayout != null) out.append("target datalayout = \"").append(dataLayout).append("\"\n");
         if (triple != null) out.append("target triple = \"").append(triple).append("\"\n");
@@ -265,35 +269,52 @@ public final class ModuleEmitter {
                 b.line("call void @llvm.memset.p0.i64(ptr " + st.present() + ", i8 0, i64 " + localSize.get(t.name()) + ", i1 false)");
             if (t.role() == TensorDecl.Role.OUTPUT && !plan.total.contains(t.name())) low.zero(st);
         }
-        List<String> iterative = c.iterativeIndices();
-        List<Einsum> body = c.statements();
-        int i = 0;
-        while (i < body.size()) {
-            Einsum s = body.get(i);
-            String r = recurrenceIndex(s, iterative);
-            if (r == null) {
-                low.statement(s);
-                i++;
-                continue;
+        // One loop nest after another (einc.optimizer.Schedule): a loop over the nest's outer rank,
+        // its statements per outer point, a recurrence's statements inside one sequential loop.
+        for (Schedule.Nest nest : plan.schedule.nests()) {
+            b.comment("nest " + nest.id() + " over " + nest.outer() + ": " + String.join(", ", nest.names()));
+            List<IrBuilder.Loop> outer = new ArrayList<>();
+            List<String> opened = new ArrayList<>();
+            if (!plan.folded(nest)) {
+                for (String o : nest.outer()) {
+                    IrBuilder.Loop l = b.open("nest" + nest.id() + "." + o, "0", ext.get(o));
+                    env.put(o, l.index());
+                    outer.add(l);
+                    opened.add(o);
+                }
+                // A local's presence flags of the last outer point are not this point's: clear them.
+                if (!outer.isEmpty())
+                    for (Schedule.Placed p : nest.statements()) {
+                        Storage st = store.get(c.statements().get(p.statement()).tensor());
+                        if (st.present() != null && plan.schedule.local().containsKey(st.decl().name()))
+                            b.line("call void @llvm.memset.p0.i64(ptr " + st.present() + ", i8 0, i64 "
+                                    + localSize.get(st.decl().name()) + ", i1 false)");
+                    }
             }
-            b.comment("recurrence over " + r);
-            IrBuilder.Loop step = b.open("rec." + r, "0", ext.get(r));
-            env.put(r, step.index());
-            while (i < body.size() && r.equals(recurrenceIndex(body.get(i), iterative))) low.statement(body.get(i++));
-            env.remove(r);
-            b.close(step);
+            List<Schedule.Placed> body = nest.statements();
+            int i = 0;
+            while (i < body.size()) {
+                String r = body.get(i).recurrence();
+                if (r == null) {
+                    low.statement(c.statements().get(body.get(i++).statement()));
+                    continue;
+                }
+                b.comment("recurrence over " + r);
+                IrBuilder.Loop step = b.open("rec." + r, "0", ext.get(r));
+                env.put(r, step.index());
+                while (i < body.size() && r.equals(body.get(i).recurrence())) low.statement(c.statements().get(body.get(i++).statement()));
+                env.remove(r);
+                b.close(step);
+            }
+            for (int k = outer.size() - 1; k >= 0; k--) {
+                b.close(outer.get(k));
+                env.remove(opened.get(k));
+            }
         }
         if (points != null) b.close(points);
         for (String f : freed) b.line("call void @free(ptr " + f + ")");
         b.line("ret void");
         return b.finish("define void @" + symbol + "(ptr noalias %tens, ptr noalias %ext, ptr noalias %par, i64 %lo, i64 %hi) #0");
-    }
-
-    private String recurrenceIndex(Einsum s, List<String> iterative) {
-        if (s.init()) return null;
-        List<String> space = c.iterationSpace(s);
-        for (String r : iterative) if (space.contains(r)) return r;
-        return null;
     }
 
     /** A lowered scalar: its value (float, or i1 when {@code cond}), and i1 flags for a missing point and an absent read. */

@@ -8,6 +8,7 @@ import einc.ir.IndexDef;
 import einc.ir.IndexExpr;
 import einc.ir.Rank;
 import einc.ir.TensorDecl;
+import einc.optimizer.Schedule;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.Set;
 /**
  * What the native code generator decides about a cascade before emitting anything: whether its
  * batch points are independent (then one call runs a range of them and threads split the range),
+ * which loop nests it runs ({@link Schedule}) and which intermediates hold one outer point of theirs,
  * which tensors are total (every entry present, so no presence flags are kept or read), and which
  * accesses stay inside their tensor without a run-time check.
  */
@@ -27,9 +29,14 @@ final class NativePlan {
     final Cascade cascade;
     /** Every index in the order of the kernel's extent array. */
     final List<String> indices;
-    /** Ranks whose points are independent: the outer loop runs over them and intermediates hold one point. */
+    /**
+     * Ranks whose points threads split: the schedule's independent batch ranks, then the outer
+     * rank of the only nest when there is one. The outermost loop runs over them, {@code [lo, hi)}.
+     */
     final List<String> pointRanks;
     final boolean batchOuter;
+    /** The loop nests the kernel runs, in order ({@link Schedule}): one outer loop per nest. */
+    final Schedule schedule;
     /** Non-input tensors whose every entry is present once their statements ran. */
     final Set<String> total = new LinkedHashSet<>();
     private final Map<String, String> rep = new LinkedHashMap<>();
@@ -39,7 +46,8 @@ final class NativePlan {
         this.indices = c.indices().stream().map(IndexDef::name).toList();
         for (IndexDef d : c.indices())
             rep.put(d.name(), d.rule() instanceof IndexDef.Bound(String r) ? r : d.name());
-        this.pointRanks = independentRanks(c);
+        this.schedule = Schedule.of(c);
+        this.pointRanks = threadRanks(schedule);
         this.batchOuter = !pointRanks.isEmpty();
         findTotal();
     }
@@ -54,9 +62,30 @@ final class NativePlan {
         return i;
     }
 
-    /** Whether rank {@code k} of {@code t} is left out of its storage: a point rank of an intermediate. */
+    /**
+     * Whether rank {@code k} of {@code t} is left out of its storage: a point rank of an
+     * intermediate, or an outer rank of its nest for an intermediate local to one nest.
+     */
     boolean skipped(TensorDecl t, int k) {
-        return t.role() == TensorDecl.Role.INTERMEDIATE && pointRanks.contains(t.ranks().get(k).index());
+        if (t.role() != TensorDecl.Role.INTERMEDIATE) return false;
+        if (pointRanks.contains(t.ranks().get(k).index())) return true;
+        Schedule.Local l = schedule.local().get(t.name());
+        return l != null && l.positions().contains(k);
+    }
+
+    /** Whether the outer loop of {@code nest} is the point loop itself (its rank is a point rank). */
+    boolean folded(Schedule.Nest nest) {
+        return !nest.outer().isEmpty() && pointRanks.containsAll(nest.outer());
+    }
+
+    /**
+     * The batch ranks threads may split, then the outer rank of a cascade that is one nest: its
+     * points are independent too (every tensor the nest writes is touched at one outer point).
+     */
+    private static List<String> threadRanks(Schedule s) {
+        List<String> out = new ArrayList<>(s.independent());
+        if (s.nests().size() == 1) out.addAll(s.nests().getFirst().outer());
+        return List.copyOf(out);
     }
 
     boolean tracksPresence(TensorDecl t) {
@@ -126,65 +155,5 @@ final class NativePlan {
             for (Einsum d : mine) ok &= d.where() == null && covers(d, t) && neverAbsent(d.body(), name);
             if (ok) total.add(name);
         }
-    }
-
-    /**
-     * The ranks whose points are independent: every non-input tensor has one plain rank of that
-     * name, every access to such a tensor names the index plainly there, and every statement
-     * iterates it without reducing it. A point then reads and writes only its own entries, so points
-     * run in any order, on any thread, with intermediates that hold one point. The batch ranks
-     * come first, then at most one more (the query rank of attention), in index order.
-     */
-    private static List<String> independentRanks(Cascade c) {
-        List<String> out = new ArrayList<>();
-        boolean extra = false;
-        List<String> order = new ArrayList<>(c.batchRanks());
-        for (IndexDef d : c.indices()) if (!order.contains(d.name())) order.add(d.name());
-        for (String r : order) {
-            boolean batch = c.batchRanks().contains(r);
-            if (!batch && extra) continue;
-            if (!independent(c, r)) continue;
-            out.add(r);
-            if (!batch) extra = true;
-        }
-        List<String> sorted = new ArrayList<>();
-        for (IndexDef d : c.indices()) if (out.contains(d.name())) sorted.add(d.name());
-        return sorted;
-    }
-
-    private static boolean independent(Cascade c, String r) {
-        if (c.iterativeIndices().contains(r)) return false;
-        Map<String, Integer> at = new LinkedHashMap<>();
-        for (TensorDecl t : c.tensors()) {
-            if (t.role() == TensorDecl.Role.INPUT) continue;
-            int pos = -1;
-            for (int k = 0; k < t.arity(); k++) {
-                if (!t.ranks().get(k).index().equals(r)) continue;
-                if (pos >= 0 || t.ranks().get(k).iterative()) return false;
-                pos = k;
-            }
-            if (pos < 0) return false;
-            at.put(t.name(), pos);
-        }
-        if (at.isEmpty()) return false;
-        for (Einsum s : c.statements()) {
-            if (!c.iterationSpace(s).contains(r) || s.reducedIndices().contains(r)) return false;
-            if (!names(s.target(), r, at)) return false;
-            boolean[] ok = {true};
-            List<Expr> parts = new ArrayList<>(List.of(s.body()));
-            if (s.where() != null) parts.add(s.where());
-            for (Expr part : parts)
-                Exprs.forEach(part, node -> {
-                    if (node instanceof Expr.Access a && !names(a, r, at)) ok[0] = false;
-                });
-            if (!ok[0]) return false;
-        }
-        return true;
-    }
-
-    /** Whether {@code a} names {@code r} plainly at the tensor's rank {@code r} (inputs: always). */
-    private static boolean names(Expr.Access a, String r, Map<String, Integer> at) {
-        Integer pos = at.get(a.tensor());
-        return pos == null || r.equals(a.indices().get(pos).plainIndex());
     }
 }
