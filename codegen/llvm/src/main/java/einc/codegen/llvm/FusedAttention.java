@@ -163,39 +163,7 @@ final class FusedAttention {
     }
 
     private String index(IndexExpr e) {
-        return switch (e) {
-            case IndexExpr.Idx(String n) -> {
-                String v = env.get(n);
-                if (v == null) throw new IllegalStateException("index '" + n + "' has no value in the fused kernel");
-                yield v;
-            }
-            case IndexExpr.Ext(String ix) -> ext.get(ix);
-            case IndexExpr.Lit(long v) -> Long.toString(v);
-            case IndexExpr.INeg(IndexExpr x) -> b.sub("0", index(x));
-            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr x, IndexExpr y) -> {
-                String l = index(x), r = index(y);
-                yield switch (op) {
-                    case ADD -> b.add(l, r);
-                    case SUB -> b.sub(l, r);
-                    case MUL -> b.mul(l, r);
-                    case DIV -> floorDiv(l, r, false);
-                    case MOD -> floorDiv(l, r, true);
-                };
-            }
-        };
-    }
-
-    private String floorDiv(String l, String r, boolean mod) {
-        String zero = IrBuilder.isInt(r) ? (Long.parseLong(r) == 0 ? "true" : "false") : b.let("icmp eq i64 " + r + ", 0");
-        if (zero.equals("true")) return "0";
-        String d = b.select(zero, "i64", "1", r);
-        String q = b.let("sdiv i64 " + l + ", " + d);
-        String rem = b.let("srem i64 " + l + ", " + d);
-        String nz = b.let("icmp ne i64 " + rem + ", 0");
-        String signs = b.let("icmp ne i1 " + b.let("icmp slt i64 " + rem + ", 0") + ", " + b.let("icmp slt i64 " + d + ", 0"));
-        String adjust = b.and(nz, signs);
-        String out = mod ? b.select(adjust, "i64", b.add(rem, d), rem) : b.select(adjust, "i64", b.sub(q, "1"), q);
-        return b.select(zero, "i64", "0", out);
+        return b.index(e, env, ext, "the fused kernel");
     }
 
     // --- the exported functions

@@ -1,7 +1,10 @@
 package einc.codegen.llvm;
 
+import einc.ir.IndexExpr;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes the body of one LLVM IR function as text: fresh SSA names and labels, allocas hoisted to
@@ -114,6 +117,47 @@ final class IrBuilder {
     }
 
     /** {@code c ? a : b} of {@code type}, folded when {@code c} or the branches are known. */
+    /**
+     * Integer index expression {@code e} as an i64 value: indices from {@code env}, extents from
+     * {@code ext}, floor division and modulo (0 when dividing by 0); {@code where} names the code
+     * being emitted in the error for an index with no value there.
+     */
+    String index(IndexExpr e, Map<String, String> env, Map<String, String> ext, String where) {
+        return switch (e) {
+            case IndexExpr.Idx(String n) -> {
+                String v = env.get(n);
+                if (v == null) throw new IllegalStateException("index '" + n + "' has no value in " + where);
+                yield v;
+            }
+            case IndexExpr.Ext(String ix) -> ext.get(ix);
+            case IndexExpr.Lit(long v) -> Long.toString(v);
+            case IndexExpr.INeg(IndexExpr x) -> sub("0", index(x, env, ext, where));
+            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr x, IndexExpr y) -> {
+                String l = index(x, env, ext, where), r = index(y, env, ext, where);
+                yield switch (op) {
+                    case ADD -> add(l, r);
+                    case SUB -> sub(l, r);
+                    case MUL -> mul(l, r);
+                    case DIV -> floorDiv(l, r, false);
+                    case MOD -> floorDiv(l, r, true);
+                };
+            }
+        };
+    }
+
+    private String floorDiv(String l, String r, boolean mod) {
+        String zero = isInt(r) ? (Long.parseLong(r) == 0 ? "true" : "false") : let("icmp eq i64 " + r + ", 0");
+        if (zero.equals("true")) return "0";
+        String d = select(zero, "i64", "1", r);
+        String q = let("sdiv i64 " + l + ", " + d);
+        String rem = let("srem i64 " + l + ", " + d);
+        String nz = let("icmp ne i64 " + rem + ", 0");
+        String signs = let("icmp ne i1 " + let("icmp slt i64 " + rem + ", 0") + ", " + let("icmp slt i64 " + d + ", 0"));
+        String adjust = and(nz, signs);
+        String out = mod ? select(adjust, "i64", add(rem, d), rem) : select(adjust, "i64", sub(q, "1"), q);
+        return select(zero, "i64", "0", out);
+    }
+
     String select(String c, String type, String a, String b) {
         if (c.equals("true") || a.equals(b)) return a;
         if (c.equals("false")) return b;
