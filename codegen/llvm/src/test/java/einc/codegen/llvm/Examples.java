@@ -10,7 +10,12 @@ import einc.ir.Rank;
 import einc.ir.Source;
 import einc.ir.TensorDecl;
 import einc.runtime.ElementType;
+import einc.runtime.NativeKernel;
 import einc.runtime.Tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -107,6 +112,34 @@ final class Examples {
     }
 
     /** |got - want|_2 / |want|_2 (the absolute error when want is 0). */
+    /**
+     * Runs {@code k} on 2 threads over {@code inputs} into poisoned outputs and checks them against
+     * the interpreter's {@code want}: every entry the reference defines was written, and the
+     * relative L2 error is below {@code tolerance}.
+     */
+    static void runAndCompare(NativeKernel k, Map<String, Dense> inputs, Map<String, Dense> want, double tolerance) {
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        inputs.forEach((n, d) -> in.put(n, tensor(d)));
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        want.forEach((n, d) -> {
+            long[] shape = new long[d.shape().length];
+            for (int i = 0; i < shape.length; i++) shape[i] = d.shape()[i];
+            Tensor t = Tensor.zeros(ElementType.F32, shape);
+            t.poison();
+            out.put(n, t);
+        });
+        k.run(in, out, Map.of(), 2);
+        for (var e : want.entrySet()) {
+            double[] got = out.get(e.getKey()).toDoubleArray();
+            double[] ref = e.getValue().data();
+            assertEquals(ref.length, got.length);
+            for (int i = 0; i < got.length; i++)
+                if (!Double.isNaN(ref[i])) assertFalse(Double.isNaN(got[i]), e.getKey() + "[" + i + "] is NaN (not written?), want " + ref[i]);
+            double err = relativeL2(got, ref);
+            assertTrue(err < tolerance, e.getKey() + ": relative L2 error " + err);
+        }
+    }
+
     static double relativeL2(double[] got, double[] want) {
         double diff = 0, norm = 0;
         for (int i = 0; i < want.length; i++) {

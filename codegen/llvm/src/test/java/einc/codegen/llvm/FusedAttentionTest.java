@@ -2,16 +2,13 @@ package einc.codegen.llvm;
 
 import einc.ir.Cascade;
 import einc.ir.Dense;
-import einc.runtime.ElementType;
 import einc.runtime.NativeKernel;
-import einc.runtime.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -101,25 +98,6 @@ class FusedAttentionTest {
         Map<String, int[]> shapes = Examples.inputShapes(c, SHAPES.get(shapeIndex));
         Map<String, Dense> inputs = Examples.inputs(shapes, 1000L + 17L * shapeIndex + file.hashCode());
         Map<String, Dense> want = Examples.reference(c, inputs, shapes);
-        Map<String, Tensor> in = new LinkedHashMap<>();
-        inputs.forEach((n, d) -> in.put(n, Examples.tensor(d)));
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        want.forEach((n, d) -> {
-            long[] shape = new long[d.shape().length];
-            for (int i = 0; i < shape.length; i++) shape[i] = d.shape()[i];
-            Tensor t = Tensor.zeros(ElementType.F32, shape);
-            t.poison();
-            out.put(n, t);
-        });
-        k.run(in, out, Map.of(), 2);
-        for (var e : want.entrySet()) {
-            double[] got = out.get(e.getKey()).toDoubleArray();
-            double[] ref = e.getValue().data();
-            assertEquals(ref.length, got.length);
-            for (int i = 0; i < got.length; i++)
-                if (!Double.isNaN(ref[i])) assertFalse(Double.isNaN(got[i]), e.getKey() + "[" + i + "] is NaN (not written?), want " + ref[i]);
-            double err = Examples.relativeL2(got, ref);
-            assertTrue(err < ExamplesAgreeTest.TOLERANCE, e.getKey() + ": relative L2 error " + err);
-        }
+        Examples.runAndCompare(k, inputs, want, ExamplesAgreeTest.TOLERANCE);
     }
 }
