@@ -97,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
     /** Which kernel the backend ran, for the summary: the fused attention kernel or the generic loop nests. */
     private String kernel(Cascade c) {
         return switch (backend) {
-            case "jvm" -> einc.codegen.jvm.JvmBackend.compile(c).fusedClass() != null ? " (fused attention kernel)" : " (generic loop nests)";
+            case "jvm" -> einc.codegen.jvm.JvmBackend.fuses(c) ? " (fused attention kernel)" : " (generic loop nests)";
             case "llvm" -> " (" + (einc.codegen.llvm.LlvmBackend.variant(c).equals("fused") ? "fused attention kernel" : "generic loop nests") + ")";
             case "cuda" -> einc.codegen.cuda.AttentionRecognizer.recognize(CudaCompile.kernelCascade(c)).pattern().isPresent()
                     ? " (fused attention kernel)" : " (one kernel per statement)";

@@ -26,6 +26,11 @@ public final class JvmBackend {
         return new JvmKernel(Signatures.of(c), generic, fused, match.reason());
     }
 
+    /** Whether {@code c} compiles to the fused attention kernel (besides the generic class every cascade gets). */
+    public static boolean fuses(Cascade c) {
+        return AttentionMatch.match(c, VectorCode.SUPPORT).attention() != null;
+    }
+
     /**
      * The FLOPs of one run when {@code c} is softmax attention: {@code 2 (E + F)} per unmasked
      * (query, key) pair and batch point (the usual {@code 4 B H N^2 D}, halved by a causal mask);
