@@ -2,12 +2,13 @@ package einc.optimizer;
 
 import einc.ir.Cascade;
 import einc.ir.ReduceOp;
+import einc.testing.FuseMax;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
-import static einc.optimizer.Ir.*;
+import static einc.testing.Ir.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,7 @@ class AnalysesTest {
 
     @Test
     void cascade4FusesIntoOneGroupPerPass() {
-        Explain x = Explain.of(Ir.cascade4(), Map.of());
+        Explain x = Explain.of(FuseMax.cascade4(), Map.of());
         assertEquals(List.of(List.of("QK", "GM"), List.of("SN", "SD"), List.of("A", "AV")),
                 x.groups().groups().stream().map(FusionGroups.Group::names).toList());
         assertNull(x.groups().groups().get(0).cause());
@@ -30,13 +31,13 @@ class AnalysesTest {
 
     @Test
     void cascade5IsOneLoopNestWithItsDivisionAsEpilogue() {
-        Explain x = Explain.of(Ir.cascade5(), Map.of());
+        Explain x = Explain.of(FuseMax.cascade5(), Map.of());
         assertEquals(1, x.groups().groups().size());
     }
 
     @Test
     void cascade4FootprintMatchesHandCount() {
-        Explain x = Explain.of(Ir.cascade4(), Map.of());
+        Explain x = Explain.of(FuseMax.cascade4(), Map.of());
         Map<String, Poly> live = new java.util.LinkedHashMap<>();
         for (Footprint.Entry e : x.footprint().entries()) live.put(e.tensor(), e.live());
         // QK and SN cross a pass boundary: whole (P·M); GM, SD: P; A is consumed as it is made: one entry per p.
@@ -48,7 +49,7 @@ class AnalysesTest {
 
     @Test
     void cascade5FootprintIsIndependentOfM() {
-        Explain x = Explain.of(Ir.cascade5(), Map.of());
+        Explain x = Explain.of(FuseMax.cascade5(), Map.of());
         Poly peak = x.footprint().liveBytesPerGroup().get(x.peakGroup());
         // RM RD LM SLD PRM: P each; RNV SLNV: P·F each; BQK SLN: M0·P each; 4 bytes each.
         assertEquals(poly("p").times(20).plus(poly("f", "p").times(8)).plus(poly("m0", "p").times(8)), peak);
@@ -57,7 +58,7 @@ class AnalysesTest {
 
     @Test
     void cascade4TrafficGoesThroughMemoryBetweenPasses() {
-        Explain x = Explain.of(Ir.cascade4(), Map.of("p", 8L, "m", 16L, "e", 4L, "f", 2L));
+        Explain x = Explain.of(FuseMax.cascade4(), Map.of("p", 8L, "m", 16L, "e", 4L, "f", 2L));
         // reads: Q, K (group 0); QK, GM (1); SN, SD, V (2). writes: QK, GM (0); SN, SD (1); AV (2).
         long reads = 4 * (8 * 4 + 16 * 4 + 16 * 8 + 8 + 16 * 8 + 8 + 16 * 2);
         long writes = 4 * (16 * 8 + 8 + 16 * 8 + 8 + 8 * 2);
@@ -67,7 +68,7 @@ class AnalysesTest {
 
     @Test
     void cascade5TrafficIsInputsAndOutputOnly() {
-        Explain x = Explain.of(Ir.cascade5(), Map.of("p", 8L, "m", 100L, "e", 4L, "f", 2L));
+        Explain x = Explain.of(FuseMax.cascade5(), Map.of("p", 8L, "m", 100L, "e", 4L, "f", 2L));
         assertEquals(4L * (8 * 4 + 100 * 4 + 100 * 2), x.value(x.traffic().bytes(Traffic.Direction.READ)));
         assertEquals(4L * 8 * 2, x.value(x.traffic().bytes(Traffic.Direction.WRITE)));
     }
@@ -88,7 +89,7 @@ class AnalysesTest {
 
     @Test
     void jsonReportsRanksAfterSplitUnderTheOriginalRank() {
-        String json = ExplainJson.render(Explain.of(Ir.cascade5(), Map.of()));
+        String json = ExplainJson.render(Explain.of(FuseMax.cascade5(), Map.of()));
         assertTrue(json.contains("\"passes\": {\n    \"m\": 1,\n    \"e\": 1\n  }"), json);
         assertTrue(!json.contains("\"m1\": "), json);
     }

@@ -1,5 +1,6 @@
 package einc.optimizer;
 
+import einc.testing.FuseMax;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -13,7 +14,7 @@ class ExplainRenderTest {
 
     @Test
     void textNamesThePassesAndTheirCauses() {
-        String text = ExplainText.render(Explain.of(Ir.cascade4(), Map.of()));
+        String text = ExplainText.render(Explain.of(FuseMax.cascade4(), Map.of()));
         assertTrue(text.startsWith("cascade attention: 3 passes over m, 1 pass over e\n"), text);
         assertTrue(text.contains("2  SN SD  because GM is complete over m only after all of m; SN re-reads QK"), text);
         assertTrue(text.contains("3  A AV   because SD is complete over m only after all of m; A re-reads SN"), text);
@@ -22,14 +23,14 @@ class ExplainRenderTest {
 
     @Test
     void textGivesValuesForGivenExtents() {
-        String text = ExplainText.render(Explain.of(Ir.cascade4(), Map.of("p", 2L, "m", 3L, "e", 4L, "f", 5L)));
+        String text = ExplainText.render(Explain.of(FuseMax.cascade4(), Map.of("p", 2L, "m", 3L, "e", 4L, "f", 5L)));
         // 2·E·M·P + 2·F·M·P + 5·M·P = 48 + 60 + 30
         assertTrue(text.contains("total        2·E·M·P + 2·F·M·P + 5·M·P = 138"), text);
     }
 
     @Test
     void dotHasOneClusterPerGroupAndOneColourPerPass() {
-        String dot = ExplainDot.render(Explain.of(Ir.cascade4(), Map.of()));
+        String dot = ExplainDot.render(Explain.of(FuseMax.cascade4(), Map.of()));
         assertEquals(3, dot.lines().filter(l -> l.contains("subgraph \"cluster_")).count());
         for (String colour : List.of("#cfe2ff", "#d1e7dd", "#fff3cd")) {
             assertEquals(2, dot.lines().filter(l -> l.contains("fillcolor=\"" + colour + "\"")).count(), colour);

@@ -1,6 +1,8 @@
 package einc.optimizer;
 
 import einc.ir.Cascade;
+import einc.testing.FuseMax;
+import einc.testing.Ir;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -15,7 +17,7 @@ class FlopsTest {
 
     @Test
     void cascade4MatchesHandCount() {
-        FlopCount f = Flops.count(Ir.cascade4(), EXTENTS);
+        FlopCount f = Flops.count(FuseMax.cascade4(), EXTENTS);
         // QK: M·P·E multiply-adds; GM: M·P max; SN: M·P sub + exp; SD: M·P adds; A: M·P divides; AV: P·F·M multiply-adds.
         assertEquals(M * P * E + M * P + M * P + P * F * M, f.adds());
         assertEquals(M * P * E + P * F * M, f.multiplies());
@@ -27,7 +29,7 @@ class FlopsTest {
 
     @Test
     void cascade5MatchesHandCount() {
-        Cascade c = Ir.cascade5();
+        Cascade c = FuseMax.cascade5();
         FlopCount f = Flops.count(c, EXTENTS);
         long m1 = (M + 63) / 64, m0 = 64, mm = m1 * m0; // ragged last tile is counted whole
         // BQK: mm·P·E multiply-adds; LM: mm·P max; RM: m1·P max; SLN: mm·P sub + exp; SLD: mm·P adds;

@@ -1,11 +1,12 @@
 package einc.optimizer.rewrite;
 
 import einc.ir.Cascade;
+import einc.testing.FuseMax;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static einc.optimizer.rewrite.Ir.*;
+import static einc.testing.Ir.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 class DeferNormalizationTest {
@@ -14,7 +15,7 @@ class DeferNormalizationTest {
 
     @Test
     void defersTheDivisionOfCascade4AndKeepsTheNumbers() {
-        Cascade c4 = Examples.cascade4();
+        Cascade c4 = FuseMax.cascade4();
         Rewrite.Result r = new DeferNormalization().apply(c4);
         assertTrue(r.applied(), r.reason());
         assertEquals(1, r.counters().get("deferred"));

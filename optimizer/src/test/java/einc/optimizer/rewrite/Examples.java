@@ -3,39 +3,23 @@ package einc.optimizer.rewrite;
 import einc.ir.Cascade;
 import einc.ir.Expr;
 import einc.ir.ReduceOp;
+import einc.testing.FuseMax;
 
-import static einc.optimizer.rewrite.Ir.*;
+import static einc.testing.Ir.*;
 
 /** The attention variants the rewrites are tested on, built by hand the way the frontend builds them. */
 final class Examples {
 
     private Examples() {}
 
-    /** FuseMax Cascade 4, the 3-pass cascade; {@code mask} (or null) filters the QK statement. */
-    static Cascade cascade4(Expr mask) {
-        return cascade("attention")
-                .input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("AV", "p", "f")
-                .let(a("QK", "m", "p"), mul(a("Q", "p", "e"), a("K", "m", "e")), ReduceOp.SUM, mask)
-                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
-                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
-                .let(a("SD", "p"), a("SN", "m", "p"))
-                .let(a("A", "m", "p"), div(a("SN", "m", "p"), a("SD", "p")))
-                .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", "m", "f")))
-                .build();
-    }
-
-    static Cascade cascade4() {
-        return cascade4(null);
-    }
-
     /** Causal softmax attention: {@code m <= p}. */
     static Cascade causal() {
-        return cascade4(le(idx("m"), idx("p")));
+        return FuseMax.cascade4(le(idx("m"), idx("p")));
     }
 
     /** Sliding-window softmax attention: {@code m <= p && p - m < 3}. */
     static Cascade slidingWindow() {
-        return cascade4(and(le(idx("m"), idx("p")), lt(sub(idx("p"), idx("m")), k(3))));
+        return FuseMax.cascade4(and(le(idx("m"), idx("p")), lt(sub(idx("p"), idx("m")), k(3))));
     }
 
     /** Softplus attention normalized by the l1 norm of each row. */

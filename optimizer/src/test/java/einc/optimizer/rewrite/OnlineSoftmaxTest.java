@@ -1,11 +1,12 @@
 package einc.optimizer.rewrite;
 
 import einc.ir.Cascade;
+import einc.testing.FuseMax;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static einc.optimizer.rewrite.Ir.*;
+import static einc.testing.Ir.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 class OnlineSoftmaxTest {
@@ -23,7 +24,7 @@ class OnlineSoftmaxTest {
 
     @Test
     void cascade4BecomesOnePassAndComputesTheSameNumbers() {
-        Cascade c4 = Examples.cascade4();
+        Cascade c4 = FuseMax.cascade4();
         Cascade c5 = onePass(c4, 4);
         for (long m : new long[] {8, 7, 1, 13}) {
             Map<String, Long> shape = Map.of("p", 5L, "m", m, "e", 3L, "f", 2L);
@@ -45,7 +46,7 @@ class OnlineSoftmaxTest {
 
     @Test
     void doesNotFireWhileTheNormalizationIsNotDeferred() {
-        Cascade c4 = Examples.cascade4();
+        Cascade c4 = FuseMax.cascade4();
         Rewrite.Result r = new OnlineSoftmax().apply(c4);
         assertSame(c4, r.cascade());
         assertEquals("not applicable: GM: A reads SN but is not a sum over m alone (defer-normalization first?)", r.reason());

@@ -2,6 +2,7 @@ package einc.optimizer.rewrite;
 
 import einc.ir.Cascade;
 import einc.optimizer.Pipeline;
+import einc.testing.FuseMax;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class PipelineTest {
 
     @Test
     void cascade4TakesOnePassOverM() {
-        Cascade c4 = Examples.cascade4();
+        Cascade c4 = FuseMax.cascade4();
         assertEquals(3, Passes.over(c4, "m"));
         Cascade o = optimize(c4);
         assertEquals(1, Passes.over(o, "m"));
@@ -65,7 +66,7 @@ class PipelineTest {
     @Test
     void printsTheIrAfterEachPassAndSaysWhenUnchanged() {
         List<String> log = new ArrayList<>();
-        Pipeline.run(Examples.cascade4(), Pipeline.Options.defaults().withPrintIrAfter("all", c -> "<" + c.statements().size() + " statements>")
+        Pipeline.run(FuseMax.cascade4(), Pipeline.Options.defaults().withPrintIrAfter("all", c -> "<" + c.statements().size() + " statements>")
                 .withTimePasses(true), log::add);
         assertTrue(log.contains("// IR after defer-normalization"), log.toString());
         assertTrue(log.contains("// IR after reassociate (unchanged)"), log.toString());
@@ -75,7 +76,7 @@ class PipelineTest {
 
     @Test
     void aDisabledPassDoesNotRun() {
-        Pipeline.Outcome o = Pipeline.run(Examples.cascade4(), VERIFY.without("online-softmax"));
+        Pipeline.Outcome o = Pipeline.run(FuseMax.cascade4(), VERIFY.without("online-softmax"));
         assertEquals(2, Passes.over(o.optimized(), "m"));
         assertTrue(o.steps().stream().noneMatch(s -> s.pass().equals("online-softmax")));
     }

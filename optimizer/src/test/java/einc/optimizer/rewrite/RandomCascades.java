@@ -3,10 +3,11 @@ package einc.optimizer.rewrite;
 import einc.ir.Cascade;
 import einc.ir.Expr;
 import einc.ir.ReduceOp;
+import einc.testing.Ir;
 
 import java.util.Random;
 
-import static einc.optimizer.rewrite.Ir.*;
+import static einc.testing.Ir.*;
 
 /** Seeded random attention-like and linear-attention-like cascades: random element-wise functions, masks and forms. */
 final class RandomCascades {
@@ -23,7 +24,7 @@ final class RandomCascades {
             case 0 -> le(idx("m"), idx("p"));
             case 1 -> lt(idx("m"), idx("p"));
             case 2 -> and(le(idx("m"), idx("p")), lt(sub(idx("p"), idx("m")), k(1 + r.nextInt(4))));
-            case 3 -> op(Expr.Op.GE, idx("m"), sub(idx("p"), k(2)));
+            case 3 -> bin(Expr.Op.GE, idx("m"), sub(idx("p"), k(2)));
             default -> null;
         };
     }

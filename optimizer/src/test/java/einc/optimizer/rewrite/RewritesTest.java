@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static einc.optimizer.rewrite.Ir.*;
+import static einc.testing.Ir.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Each small rewrite: what it changes, that the numbers stay, and why it does not fire where its precondition fails. */

@@ -8,6 +8,7 @@ import einc.codegen.cuda.AttentionPattern.Normalization;
 import einc.ir.Cascade;
 import einc.ir.DType;
 import einc.ir.Expr;
+import einc.testing.FuseMax;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +52,7 @@ class AttentionRecognizerTest {
 
     @Test
     void recurrenceIsNotAttentionShapedAndSaysWhy() {
-        AttentionRecognizer.Result r = AttentionRecognizer.recognize(Ir.onePass(DType.F32, 4));
+        AttentionRecognizer.Result r = AttentionRecognizer.recognize(FuseMax.onePass(DType.F32, 4, "b", "h"));
         assertFalse(r.pattern().isPresent());
         assertTrue(r.why().contains("recurrence"), r.why());
     }

@@ -3,12 +3,15 @@ package einc.codegen.jvm;
 import einc.ir.Cascade;
 import einc.ir.Expr;
 import einc.ir.IndexExpr;
+import einc.ir.DType;
 import einc.ir.ReduceOp;
+import einc.testing.FuseMax;
+import einc.testing.Ir;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import static einc.codegen.jvm.Ir.*;
+import static einc.testing.Ir.*;
 
 /** The cascades the backend tests run: the attention variants of the literature and a few odd shapes. */
 final class Cascades {
@@ -20,7 +23,7 @@ final class Cascades {
         m.put("attention", attention());
         m.put("causal", causal());
         m.put("deferred", deferred());
-        m.put("onepass", onePass(16));
+        m.put("onepass", FuseMax.onePass(DType.F32, 16, "b", "h"));
         m.put("softcap", softcap());
         m.put("alibi", alibi());
         m.put("gqa", gqa());
@@ -80,27 +83,6 @@ final class Cascades {
                 .let(a("SD", "p"), a("SN", "m", "p"))
                 .let(a("SNV", "p", "f"), mul(a("SN", "m", "p"), a("V", "m", "f")))
                 .let(a("AV", "p", "f"), div(a("SNV", "p", "f"), a("SD", "p")))
-                .build();
-    }
-
-    /** FuseMax Cascade 5 (LANGUAGE.md §7). */
-    static Cascade onePass(int tile) {
-        return cascade("attention_1pass").batch("b", "h")
-                .input("Q", "p", "e").input("K", "m", "e").input("V", "m", "f").output("AV", "p", "f")
-                .split("m", "m1", "m0", tile)
-                .init(a("RM", "m1", "p"), k(Double.NEGATIVE_INFINITY))
-                .init(a("RD", "m1", "p"), k(0))
-                .init(a("RNV", "m1", "p", "f"), k(0))
-                .let(a("BQK", "m1", "m0", "p"), mul(a("Q", "p", "e"), a("K", "m1*M0+m0", "e")))
-                .let(a("LM", "m1", "p"), a("BQK", "m1", "m0", "p"), ReduceOp.MAX)
-                .let(a("RM", "m1+1", "p"), max(a("RM", "m1", "p"), a("LM", "m1", "p")))
-                .let(a("SLN", "m1", "m0", "p"), exp(sub(a("BQK", "m1", "m0", "p"), a("RM", "m1+1", "p"))))
-                .let(a("SLD", "m1", "p"), a("SLN", "m1", "m0", "p"))
-                .let(a("SLNV", "m1", "p", "f"), mul(a("SLN", "m1", "m0", "p"), a("V", "m1*M0+m0", "f")))
-                .let(a("PRM", "m1", "p"), exp(sub(a("RM", "m1", "p"), a("RM", "m1+1", "p"))))
-                .let(a("RD", "m1+1", "p"), add(a("SLD", "m1", "p"), mul(a("RD", "m1", "p"), a("PRM", "m1", "p"))))
-                .let(a("RNV", "m1+1", "p", "f"), add(a("SLNV", "m1", "p", "f"), mul(a("RNV", "m1", "p", "f"), a("PRM", "m1", "p"))))
-                .let(a("AV", "p", "f"), div(a("RNV", "M1", "p", "f"), a("RD", "M1", "p")))
                 .build();
     }
 
@@ -297,9 +279,5 @@ final class Cascades {
                 .let(a("Y", "i", "j"), mul(a("D", "i", "j"), k(2)), ReduceOp.SUM, bin(Expr.Op.NE, idx("i"), idx("j")))
                 .let(a("Z", "i"), a("D", "i", "j"), ReduceOp.MIN, bin(Expr.Op.GT, a("X", "i", "j"), k(-0.5)))
                 .build();
-    }
-
-    static Expr select(Expr c, Expr x, Expr y) {
-        return new Expr.Select(c, x, y);
     }
 }

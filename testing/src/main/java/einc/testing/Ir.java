@@ -1,4 +1,4 @@
-package einc.codegen.jvm;
+package einc.testing;
 
 import einc.ir.Cascade;
 import einc.ir.DType;
@@ -22,10 +22,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Builds small cascades by hand for tests, the way the frontend would: batch ranks prepended to
- * tensors that name none and to accesses that leave them out (adapted from the optimizer's tests).
+ * Builds small cascades by hand for tests, the way the frontend would: intermediates and reduced
+ * indices inferred from the statements, batch ranks prepended to tensors that name none and to
+ * accesses that leave them out (docs/SEMANTICS.md).
  */
-final class Ir {
+public final class Ir {
 
     private final String name;
     private List<String> batch = List.of();
@@ -41,64 +42,74 @@ final class Ir {
         this.name = name;
     }
 
-    static Ir cascade(String name) {
+    public static Ir cascade(String name) {
         return new Ir(name);
     }
 
-    Ir batch(String... ranks) {
+    /** Declares the cascade's batch ranks; call it before the tensors. */
+    public Ir batch(String... ranks) {
         batch = List.of(ranks);
         indices.addAll(batch);
         return this;
     }
 
-    Ir input(String tensor, String... ranks) {
-        inputs.add(decl(tensor, TensorDecl.Role.INPUT, ranks));
+    public Ir input(String tensor, String... ranks) {
+        return input(tensor, DType.F32, ranks);
+    }
+
+    public Ir input(String tensor, DType type, String... ranks) {
+        inputs.add(decl(tensor, type, TensorDecl.Role.INPUT, ranks));
         return this;
     }
 
-    Ir output(String tensor, String... ranks) {
-        outputs.add(decl(tensor, TensorDecl.Role.OUTPUT, ranks));
+    public Ir output(String tensor, String... ranks) {
+        return output(tensor, DType.F32, ranks);
+    }
+
+    public Ir output(String tensor, DType type, String... ranks) {
+        outputs.add(decl(tensor, type, TensorDecl.Role.OUTPUT, ranks));
         return this;
     }
 
-    private TensorDecl decl(String tensor, TensorDecl.Role role, String... ranks) {
+    private TensorDecl decl(String tensor, DType type, TensorDecl.Role role, String... ranks) {
         List<Rank> rs = new ArrayList<>();
         if (List.of(ranks).stream().noneMatch(batch::contains)) for (String b : batch) rs.add(Rank.of(b));
         for (String r : ranks) rs.add(Rank.of(r));
         rs.forEach(r -> indices.add(r.index()));
-        return new TensorDecl(tensor, rs, DType.F32, role, Span.NONE);
+        return new TensorDecl(tensor, rs, type, role, Span.NONE);
     }
 
-    Ir param(String p) {
-        params.add(new Param(p, null, Span.NONE));
+    public Ir param(String p) {
+        return param(p, null);
+    }
+
+    public Ir param(String p, Expr defaultValue) {
+        params.add(new Param(p, defaultValue, Span.NONE));
         return this;
     }
 
-    Ir param(String p, Expr dflt) {
-        params.add(new Param(p, dflt, Span.NONE));
-        return this;
-    }
-
-    Ir split(String parent, String outer, String inner, long tile) {
+    public Ir split(String parent, String outer, String inner, long tile) {
         splits.add(new Split(parent, outer, inner, new IndexExpr.Lit(tile), Span.NONE));
         indices.add(outer);
         indices.add(inner);
         return this;
     }
 
-    Ir let(Expr.Access target, Expr body) {
+    /** {@code target = body} reduced with + over the indices not on the left. */
+    public Ir let(Expr.Access target, Expr body) {
         return let(target, body, ReduceOp.SUM, null);
     }
 
-    Ir let(Expr.Access target, Expr body, ReduceOp op) {
+    public Ir let(Expr.Access target, Expr body, ReduceOp op) {
         return let(target, body, op, null);
     }
 
-    Ir let(Expr.Access target, Expr body, ReduceOp op, Expr where) {
+    public Ir let(Expr.Access target, Expr body, ReduceOp op, Expr where) {
         return add(target, body, op, where, false);
     }
 
-    Ir init(Expr.Access target, Expr body) {
+    /** An initialization ({@code :=}); a split's outer index on the left is the recurrence's iterative rank. */
+    public Ir init(Expr.Access target, Expr body) {
         return add(target, body, ReduceOp.SUM, null, true);
     }
 
@@ -113,7 +124,7 @@ final class Ir {
         TensorDecl t = find(a.tensor());
         int arity = t != null ? t.arity() : a.indices().size() + (names(a).stream().anyMatch(batch::contains) ? 0 : batch.size());
         int missing = arity - a.indices().size();
-        if (missing <= 0) return a;
+        if (missing <= 0 || missing > batch.size()) return a;
         List<IndexExpr> ix = new ArrayList<>();
         for (int k = 0; k < missing; k++) ix.add(new IndexExpr.Idx(batch.get(k)));
         ix.addAll(a.indices());
@@ -152,7 +163,8 @@ final class Ir {
         for (IndexExpr ix : target.indices()) {
             List<String> ids = new ArrayList<>();
             Exprs.collectIndices(ix, ids);
-            ranks.add(new Rank(ids.getFirst(), ix.plainIndex() == null));
+            String id = ids.getFirst();
+            ranks.add(new Rank(id, ix.plainIndex() == null || init && splits.stream().anyMatch(s -> s.outer().equals(id))));
         }
         TensorDecl old = find(target.tensor());
         if (old == null) {
@@ -167,7 +179,7 @@ final class Ir {
         return this;
     }
 
-    Cascade build() {
+    public Cascade build() {
         List<IndexDef> defs = new ArrayList<>();
         for (String i : indices) {
             Split parent = splits.stream().filter(s -> s.outer().equals(i) || s.inner().equals(i)).findFirst().orElse(null);
@@ -181,18 +193,22 @@ final class Ir {
 
     // --- expressions
 
-    /** {@code T[i, j]}; an index written {@code "m1+1"} is {@code m1 + 1}; {@code "M1"} (upper case) is the extent. */
-    static Expr.Access a(String tensor, String... ix) {
+    /** {@code T[i, j]}; an index is read by {@link #ix(String)}. */
+    public static Expr.Access a(String tensor, String... ix) {
         List<IndexExpr> out = new ArrayList<>();
         for (String s : ix) out.add(ix(s));
         return new Expr.Access(tensor, out);
     }
 
-    static Expr.Access a(String tensor, IndexExpr... ix) {
-        return new Expr.Access(tensor, List.of(ix));
+    /** {@code T[i, j]} from index expressions (at least one, so that {@code a("S")} stays a scalar's access). */
+    public static Expr.Access a(String tensor, IndexExpr first, IndexExpr... rest) {
+        List<IndexExpr> out = new ArrayList<>(List.of(first));
+        out.addAll(List.of(rest));
+        return new Expr.Access(tensor, out);
     }
 
-    static IndexExpr ix(String s) {
+    /** {@code "m1+1"} and {@code "i-1"} are shifts, {@code "m1*M0+m0"} a split's parent, {@code "M1"} (upper case) the extent, digits a literal. */
+    public static IndexExpr ix(String s) {
         if (s.endsWith("+1")) return new IndexExpr.IBin(IndexExpr.IOp.ADD, ix(s.substring(0, s.length() - 2)), new IndexExpr.Lit(1));
         if (s.endsWith("-1")) return new IndexExpr.IBin(IndexExpr.IOp.SUB, ix(s.substring(0, s.length() - 2)), new IndexExpr.Lit(1));
         if (s.contains("*")) {
@@ -205,55 +221,67 @@ final class Ir {
         return new IndexExpr.Idx(s);
     }
 
-    static Expr bin(Expr.Op op, Expr x, Expr y) {
+    public static Expr bin(Expr.Op op, Expr x, Expr y) {
         return new Expr.Binary(op, x, y);
     }
 
-    static Expr mul(Expr x, Expr y) {
+    public static Expr mul(Expr x, Expr y) {
         return bin(Expr.Op.MUL, x, y);
     }
 
-    static Expr div(Expr x, Expr y) {
+    public static Expr div(Expr x, Expr y) {
         return bin(Expr.Op.DIV, x, y);
     }
 
-    static Expr add(Expr x, Expr y) {
+    public static Expr add(Expr x, Expr y) {
         return bin(Expr.Op.ADD, x, y);
     }
 
-    static Expr sub(Expr x, Expr y) {
+    public static Expr sub(Expr x, Expr y) {
         return bin(Expr.Op.SUB, x, y);
     }
 
-    static Expr max(Expr x, Expr y) {
+    public static Expr max(Expr x, Expr y) {
         return bin(Expr.Op.MAX, x, y);
     }
 
-    static Expr le(Expr x, Expr y) {
+    public static Expr le(Expr x, Expr y) {
         return bin(Expr.Op.LE, x, y);
     }
 
-    static Expr fn(Expr.Fn f, Expr x) {
+    public static Expr lt(Expr x, Expr y) {
+        return bin(Expr.Op.LT, x, y);
+    }
+
+    public static Expr and(Expr x, Expr y) {
+        return bin(Expr.Op.AND, x, y);
+    }
+
+    public static Expr fn(Expr.Fn f, Expr x) {
         return new Expr.Unary(f, x);
     }
 
-    static Expr exp(Expr x) {
+    public static Expr exp(Expr x) {
         return fn(Expr.Fn.EXP, x);
     }
 
-    static Expr idx(String i) {
+    public static Expr select(Expr c, Expr x, Expr y) {
+        return new Expr.Select(c, x, y);
+    }
+
+    public static Expr idx(String i) {
         return new Expr.IndexValue(i);
     }
 
-    static Expr k(double v) {
+    public static Expr k(double v) {
         return new Expr.Const(v);
     }
 
-    static Expr paramRef(String p) {
+    public static Expr paramRef(String p) {
         return new Expr.ParamRef(p);
     }
 
-    static Expr extent(String i) {
+    public static Expr extent(String i) {
         return new Expr.ExtentRef(i);
     }
 }
