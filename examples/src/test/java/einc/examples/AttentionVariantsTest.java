@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import einc.ir.Dense;
+import einc.testing.Errors;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -102,7 +103,7 @@ class AttentionVariantsTest {
             Dense g = got.get(name);
             assertTrue(g != null, file + ": no output " + name + " among " + got.keySet());
             assertArrayEquals(w.shape(), g.shape(), file + ": shape of " + name);
-            double err = Tensors.relativeL2(g.data(), w.data());
+            double err = Errors.relativeL2(g.data(), w.data());
             assertTrue(err < TOLERANCE, file + ": output " + name + " has relative L2 error " + err + " (want < " + TOLERANCE + "); got "
                     + Arrays.toString(Arrays.copyOf(g.data(), Math.min(6, g.data().length))) + "..., want "
                     + Arrays.toString(Arrays.copyOf(w.data(), Math.min(6, w.data().length))) + "...");
@@ -380,8 +381,8 @@ class AttentionVariantsTest {
         double[][] full = Naive.softmaxAttention(x.q[0][0], x.k[0][0], x.v[0][0], scale(s), Naive.ALL);
         double[][] causal = Naive.softmaxAttention(x.q[0][0], x.k[0][0], x.v[0][0], scale(s), Naive.CAUSAL);
         double[][] linear = Naive.linear(x.q[0][0], x.k[0][0], x.v[0][0], Naive.ALL);
-        assertTrue(Tensors.relativeL2(Tensors.dense(causal).data(), Tensors.dense(full).data()) > 1e-3);
-        assertTrue(Tensors.relativeL2(Tensors.dense(linear).data(), Tensors.dense(full).data()) > 1e-3);
+        assertTrue(Errors.relativeL2(Tensors.dense(causal).data(), Tensors.dense(full).data()) > 1e-3);
+        assertTrue(Errors.relativeL2(Tensors.dense(linear).data(), Tensors.dense(full).data()) > 1e-3);
         assertEquals(full.length, s.p);
     }
 }

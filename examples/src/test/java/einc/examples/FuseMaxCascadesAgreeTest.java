@@ -3,6 +3,7 @@ package einc.examples;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import einc.ir.Dense;
+import einc.testing.Errors;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +26,7 @@ class FuseMaxCascadesAgreeTest {
         // Cascade 5 as LANGUAGE.md writes it has no scale: run Cascade 4 with scale 1.
         Dense three = Ein.run("attention/softmax.ein", in, Map.of("scale", 1.0)).get("AV");
         Dense one = Ein.run("attention/softmax_1pass.ein", in, Map.of()).get("AV");
-        double rel = Tensors.relativeL2(one.data(), three.data());
+        double rel = Errors.relativeL2(one.data(), three.data());
         assertTrue(rel < 1e-12, "relative L2 error " + rel);
     }
 }

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** Seeded random nested arrays, their conversion to {@link Dense}, and the relative L2 error. */
+/** Seeded random nested arrays and their conversion to {@link Dense}. */
 final class Tensors {
 
     private Tensors() {}
@@ -40,15 +40,5 @@ final class Tensors {
             return;
         }
         for (int i = 0; i < Array.getLength(nested); i++) flatten(Array.get(nested, i), out);
-    }
-
-    /** |got - want|_2 / |want|_2 (the absolute error when want is 0). */
-    static double relativeL2(double[] got, double[] want) {
-        double diff = 0, norm = 0;
-        for (int i = 0; i < want.length; i++) {
-            diff += (got[i] - want[i]) * (got[i] - want[i]);
-            norm += want[i] * want[i];
-        }
-        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
     }
 }

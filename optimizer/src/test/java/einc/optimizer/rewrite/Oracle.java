@@ -5,6 +5,7 @@ import einc.ir.Dense;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.TensorDecl;
+import einc.testing.Errors;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,21 +42,7 @@ final class Oracle {
         Map<String, Dense> ra = run(a, in, params), rb = run(b, in, params);
         double worst = 0;
         for (Map.Entry<String, Dense> e : ra.entrySet()) {
-            double[] x = e.getValue().data(), y = rb.get(e.getKey()).data();
-            double num = 0, den = 0;
-            for (int i = 0; i < x.length; i++) {
-                if (Double.isNaN(x[i]) || Double.isNaN(y[i])) {
-                    if (Double.isNaN(x[i]) != Double.isNaN(y[i])) return Double.POSITIVE_INFINITY;
-                    continue;
-                }
-                if (Double.isInfinite(x[i]) || Double.isInfinite(y[i])) {
-                    if (x[i] != y[i]) return Double.POSITIVE_INFINITY;
-                    continue;
-                }
-                num += (x[i] - y[i]) * (x[i] - y[i]);
-                den += x[i] * x[i];
-            }
-            worst = Math.max(worst, den == 0 ? Math.sqrt(num) : Math.sqrt(num / den));
+            worst = Math.max(worst, Errors.relativeL2Finite(rb.get(e.getKey()).data(), e.getValue().data()));
         }
         return worst;
     }

@@ -9,6 +9,7 @@ import einc.ir.TensorDecl;
 import einc.runtime.cuda.CudaCheck;
 import einc.runtime.cuda.CudaKernel;
 import einc.runtime.cuda.CudaPlan;
+import einc.testing.Errors;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,7 +147,7 @@ public final class GpuCheck {
                 CudaPlan.Type type = Layout.type(t.type());
                 MemorySegment host = MemorySegment.ofArray(new byte[(int) session.bytes(t.name())]);
                 session.download(t.name(), host);
-                double err = HostData.relativeError(HostData.decode(type, host), ref.get(t.name()).data());
+                double err = Errors.relativeL2(HostData.decode(type, host), ref.get(t.name()).data());
                 worst = Double.isNaN(err) ? err : Math.max(worst, err);
             }
         }

@@ -65,15 +65,4 @@ final class HostData {
         }
         return out;
     }
-
-    /** ||a - b|| / ||b||; NaN anywhere gives NaN. */
-    static double relativeError(double[] out, double[] ref) {
-        double num = 0, den = 0;
-        for (int i = 0; i < out.length; i++) {
-            double d = out[i] - ref[i];
-            num += d * d;
-            den += ref[i] * ref[i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-    }
 }

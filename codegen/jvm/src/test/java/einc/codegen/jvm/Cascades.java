@@ -76,8 +76,13 @@ final class Cascades {
 
     /** Deferred normalization: the weighted sum before the division. */
     static Cascade deferred() {
-        return attentionHead("deferred")
-                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, le(idx("m"), idx("p")))
+        return deferred("deferred", le(idx("m"), idx("p")));
+    }
+
+    /** Softmax attention under {@code mask}, normalized after the weighted sum. */
+    private static Cascade deferred(String name, Expr mask) {
+        return attentionHead(name)
+                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, mask)
                 .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
                 .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
                 .let(a("SD", "p"), a("SN", "m", "p"))
@@ -167,14 +172,7 @@ final class Cascades {
 
     /** The same, normalized after the weighted sum: emptied rows are 0 / 0. */
     static Cascade emptiedDeferred() {
-        return attentionHead("emptieddeferred")
-                .let(a("QK", "m", "p"), mul(scaled(a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, emptyingMask())
-                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
-                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
-                .let(a("SD", "p"), a("SN", "m", "p"))
-                .let(a("SNV", "p", "f"), mul(a("SN", "m", "p"), a("V", "m", "f")))
-                .let(a("AV", "p", "f"), div(a("SNV", "p", "f"), a("SD", "p")))
-                .build();
+        return deferred("emptieddeferred", emptyingMask());
     }
 
     /** Unnormalized relu weights under the sinks mask: masked keys weigh 0. */

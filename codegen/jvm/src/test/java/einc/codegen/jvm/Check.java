@@ -7,6 +7,7 @@ import einc.ir.Interpreter;
 import einc.ir.TensorDecl;
 import einc.runtime.Kernel;
 import einc.runtime.Tensor;
+import einc.testing.Errors;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,21 +57,12 @@ final class Check {
             double[] w = want.get(t.name()).data();
             double[] g = out.get(t.name()).toDoubleArray();
             assertEquals(w.length, g.length);
-            double num = 0, den = 0;
             for (int i = 0; i < w.length; i++) {
-                if (Double.isNaN(w[i])) {
-                    assertTrue(Double.isNaN(g[i]), t.name() + "[" + i + "]: want NaN, got " + g[i]);
-                    continue;
-                }
-                if (Double.isNaN(g[i])) fail(c.name() + " " + extents + ": " + t.name() + "[" + i + "] not written or NaN (want " + w[i] + ")");
-                if (Double.isInfinite(w[i])) {
-                    assertEquals(w[i], g[i], t.name() + "[" + i + "]");
-                    continue;
-                }
-                num += (w[i] - g[i]) * (w[i] - g[i]);
-                den += w[i] * w[i];
+                if (Double.isNaN(w[i])) assertTrue(Double.isNaN(g[i]), t.name() + "[" + i + "]: want NaN, got " + g[i]);
+                else if (Double.isNaN(g[i])) fail(c.name() + " " + extents + ": " + t.name() + "[" + i + "] not written or NaN (want " + w[i] + ")");
+                else if (Double.isInfinite(w[i])) assertEquals(w[i], g[i], t.name() + "[" + i + "]");
             }
-            double rel = den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+            double rel = Errors.relativeL2Finite(g, w);
             assertTrue(rel < tolerance, c.name() + " " + extents + ": " + t.name() + " relative L2 error " + rel);
         }
     }

@@ -6,6 +6,7 @@ import einc.runtime.NativeKernel;
 import einc.runtime.NativeManifest;
 import einc.runtime.Npy;
 import einc.runtime.Tensor;
+import einc.testing.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,7 +93,7 @@ class AotRoundTripTest {
         Map<String, Dense> want = Examples.reference(c, inputs, shapes);
         for (var e : want.entrySet()) {
             Tensor got = Npy.read(dir.resolve("out_" + e.getKey() + ".npy"));
-            double err = Examples.relativeL2(got.toDoubleArray(), e.getValue().data());
+            double err = Errors.relativeL2(got.toDoubleArray(), e.getValue().data());
             assertTrue(err < ExamplesAgreeTest.TOLERANCE, e.getKey() + ": relative L2 error " + err);
         }
     }

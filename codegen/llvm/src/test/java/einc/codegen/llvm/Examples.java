@@ -12,6 +12,7 @@ import einc.ir.TensorDecl;
 import einc.runtime.ElementType;
 import einc.runtime.NativeKernel;
 import einc.runtime.Tensor;
+import einc.testing.Errors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,7 +112,6 @@ final class Examples {
         return Interpreter.run(c, x, inputs, Interpreter.params(c, x, Map.of()));
     }
 
-    /** |got - want|_2 / |want|_2 (the absolute error when want is 0). */
     /**
      * Runs {@code k} on 2 threads over {@code inputs} into poisoned outputs and checks them against
      * the interpreter's {@code want}: every entry the reference defines was written, and the
@@ -135,17 +135,8 @@ final class Examples {
             assertEquals(ref.length, got.length);
             for (int i = 0; i < got.length; i++)
                 if (!Double.isNaN(ref[i])) assertFalse(Double.isNaN(got[i]), e.getKey() + "[" + i + "] is NaN (not written?), want " + ref[i]);
-            double err = relativeL2(got, ref);
+            double err = Errors.relativeL2(got, ref);
             assertTrue(err < tolerance, e.getKey() + ": relative L2 error " + err);
         }
-    }
-
-    static double relativeL2(double[] got, double[] want) {
-        double diff = 0, norm = 0;
-        for (int i = 0; i < want.length; i++) {
-            diff += (got[i] - want[i]) * (got[i] - want[i]);
-            norm += want[i] * want[i];
-        }
-        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
     }
 }
