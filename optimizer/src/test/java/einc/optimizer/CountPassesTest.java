@@ -1,7 +1,6 @@
 package einc.optimizer;
 
 import einc.ir.Cascade;
-import einc.ir.ReduceOp;
 import einc.testing.FuseMax;
 import org.junit.jupiter.api.Test;
 
