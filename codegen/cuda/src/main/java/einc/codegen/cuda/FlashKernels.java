@@ -210,6 +210,7 @@ final class FlashKernels {
                 .replace("%ROWS%", rows)
                 .replace("%BATCH%", batchArgs)
                 .replace("%NORM%", Integer.toString(pat.normalization().ordinal()))
+                .replace("%EMPTYNAN%", pat.emptyIsNaN() ? "1" : "0")
                 .replace("%EXACT%", exact ? "1" : "0")
                 .replace("%MT64%", Integer.toString(tuning.mmaTiles64()))
                 .replace("%MT128%", Integer.toString(tuning.mmaTiles128()))
@@ -323,6 +324,7 @@ final class FlashKernels {
     /** The bf16/f16 kernel up to the scores of a key tile: tiles, Q fragments, cp.async prefetch, Q K^T on mma.m16n8k16. */
     private static final String MMA_HEAD = """
             #define EINC_NORM %NORM%
+            #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             #define EINC_MT64 %MT64%
             #define EINC_MT128 %MT128%
@@ -436,6 +438,7 @@ final class FlashKernels {
     /** The f32 kernel up to the scores of a key tile: Q K^T as three tf32 mmas a product (split precision), f32-accurate. */
     private static final String TF32_HEAD = """
             #define EINC_NORM %NORM%
+            #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             #define EINC_F32BN %F32BN%
             template<int DP>
@@ -658,7 +661,11 @@ final class FlashKernels {
                   float l = lrow[mt][h];
                   l += __shfl_xor_sync(0xffffffff, l, 1);
                   l += __shfl_xor_sync(0xffffffff, l, 2);
-                  inv[h] = l > 0.f ? 1.f / l : 0.f;
+            #if EINC_EMPTY_NAN
+                  inv[h] = 1.f / l;  // SNV / SD as written: a row with no key is 0 / 0 = NaN
+            #else
+                  inv[h] = l != 0.f ? 1.f / l : 0.f;
+            #endif
                 }
             #endif
                 const long long r0 = p0 + wrow + mt * 16 + (lane >> 2);
@@ -687,6 +694,7 @@ final class FlashKernels {
 
     static final String SIMT_BODY = """
             #define EINC_NORM %NORM%
+            #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
@@ -805,7 +813,11 @@ final class FlashKernels {
                 float l = lrow[i];
                 #pragma unroll
                 for (int w = 1; w < 16; w <<= 1) l += __shfl_xor_sync(0xffffffff, l, w);
-                inv = l > 0.f ? 1.f / l : 0.f;
+            #if EINC_EMPTY_NAN
+                inv = 1.f / l;  // SNV / SD as written: a row with no key is 0 / 0 = NaN
+            #else
+                inv = l != 0.f ? 1.f / l : 0.f;
+            #endif
             #endif
                 const long long row = p0 + ty * 4 + i;
                 if (row >= P_) continue;

@@ -25,6 +25,10 @@ final class Examples {
         out.put("softmax_negscale_bf16", Ir.softmax("softmax_negscale_bf16", DType.BF16,
                 Ir.bin(einc.ir.Expr.Op.DIV, Ir.num(-1), Ir.fn(einc.ir.Expr.Fn.SQRT, new einc.ir.Expr.ExtentRef("e"))), x -> x, null));
         out.put("attention_1pass", Ir.onePass(DType.F32, 4));
+        // SNV / SD as written under a mask that empties the first row: NaN there unguarded, 0 guarded
+        out.put("deferred_empty_f32", Ir.deferred("deferred_empty_f32", DType.F32, Ir.strictCausal(), false));
+        out.put("deferred_empty_bf16", Ir.deferred("deferred_empty_bf16", DType.BF16, Ir.strictCausal(), false));
+        out.put("guarded_empty_f32", Ir.deferred("guarded_empty_f32", DType.F32, Ir.strictCausal(), true));
         return out;
     }
 }

@@ -190,6 +190,30 @@ final class Ir {
         return b.build();
     }
 
+    /**
+     * Softmax attention with the division deferred to the end ({@code AV = SNV / SD}, FuseMax's
+     * Cascade 2 as written), under a mask; {@code guarded} writes it {@code select(SD == 0, 0, SNV / SD)}
+     * as the optimizer's OnlineSoftmax does. A row the mask empties is 0 / 0 = NaN unguarded, 0 guarded.
+     */
+    static Cascade deferred(String name, DType t, Expr mask, boolean guarded) {
+        Ir b = new Ir(name, "b", "h").input("Q", t, "p", "e").input("K", t, "m", "e").input("V", t, "m", "f")
+                .output("AV", t, "p", "f").param("scale", scale())
+                .inter("QK", "m", "p").inter("GM", "p").inter("SN", "m", "p").inter("SD", "p").inter("SNV", "p", "f");
+        b.let(at("QK", "m", "p"), mul(par("scale"), at("Q", "p", "e"), at("K", "m", "e")), ReduceOp.SUM, List.of("e"), mask);
+        b.let(at("GM", "p"), at("QK", "m", "p"), ReduceOp.MAX, List.of("m"), null);
+        b.let(at("SN", "m", "p"), fn(Expr.Fn.EXP, bin(Op.SUB, at("QK", "m", "p"), at("GM", "p"))));
+        b.let(at("SD", "p"), at("SN", "m", "p"), ReduceOp.SUM, List.of("m"), null);
+        b.let(at("SNV", "p", "f"), mul(at("SN", "m", "p"), at("V", "m", "f")), ReduceOp.SUM, List.of("m"), null);
+        Expr div = bin(Op.DIV, at("SNV", "p", "f"), at("SD", "p"));
+        b.let(at("AV", "p", "f"), guarded ? new Expr.Select(bin(Op.EQ, at("SD", "p"), num(0)), num(0), div) : div);
+        return b.build();
+    }
+
+    /** m < p: the first query row has no key. */
+    static Expr strictCausal() {
+        return bin(Op.LT, val("m"), val("p"));
+    }
+
     /** Attention with an element-wise weight {@code g(QK)} normalized by its sum over m (l1). */
     static Cascade l1(String name, DType t, Expr.Fn g) {
         Ir b = new Ir(name, "b", "h").input("Q", t, "p", "e").input("K", t, "m", "e").input("V", t, "m", "f")
