@@ -48,8 +48,11 @@ class FlashKernelsTest {
         CudaProgram tc = CudaCodegen.generate(c);
         assertTrue(tc.source().contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"));
         assertTrue(tc.source().contains("cvt.rna.tf32.f32"));
-        assertEquals(64, flash(tc).x().divisor());
-        assertEquals(128, flash(tc).block());
+        // 8 warps of 16 rows share each K/V tile, split into hi and lo parts once a block
+        assertEquals(128, flash(tc).x().divisor());
+        assertEquals(256, flash(tc).block());
+        assertTrue(tc.source().contains("einc_ldm_x4(bl[0], bl[1], bl[2], bl[3], sKl + at);"));
+        assertEquals(((128 + 4 * 32) * 132 + 2 * 32 * 132 + 2 * 32 * 128) * 4, flash(tc).sharedBytes128());
         AttentionRecognizer.Result r = AttentionRecognizer.recognize(c);
         CudaProgram simt = FlashKernels.generate(c, r.pattern().orElseThrow(), "simt", r.why(), new FlashKernels.Tuning(2, 2, 64, 64, false, 32));
         assertFalse(simt.source().contains("mma.sync"));
