@@ -224,7 +224,6 @@ final class FlashKernels {
                 .replace("%LDK_RD%", Layout.load(kt, "Kg", "gk * E_ + d"))
                 .replace("%LDV_RD%", Layout.load(vt, "Vg", "gk * F_ + d"))
                 .replace("%MMA_TYPE%", f16 ? "f16" : "bf16")
-                .replace("%ONES%", f16 ? "0x3C003C00u" : "0x3F803F80u")
                 .replace("%STORE0%", Layout.store(ot, "o0"))
                 .replace("%STORE1%", Layout.store(ot, "o1"))
                 .replace("%STORE%", Layout.store(ot, "ov"));
@@ -304,7 +303,8 @@ final class FlashKernels {
                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
             }
             __device__ __forceinline__ void einc_split(float x, unsigned& hi, unsigned& lo) {
-              asm("cvt.rna.tf32.f32 %0, %1;\\n" : "=r"(hi) : "f"(x));
+              // round to nearest, ties away (cvt.rna.tf32.f32) by integer ops: an add and a mask on the ALUs
+              hi = (__float_as_uint(x) + 0x1000u) & 0xffffe000u;
               lo = __float_as_uint(x - __uint_as_float(hi));
             }
             __device__ __forceinline__ void einc_mma_tf32(float* c, const unsigned* a, const unsigned* b) {
@@ -335,8 +335,6 @@ final class FlashKernels {
             #define EINC_MT128 %MT128%
             #define EINC_QREG_MAX %QREG%
             #define EINC_BN %BN%
-            #define EINC_LSUM_MMA 1  // row sums of P by the mma of P and a column of ones, not FADDs
-            #define EINC_LAZY 1      // rescale O only when a row maximum rises by more than 8 (base 2)
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
@@ -400,10 +398,6 @@ final class FlashKernels {
                 mrow[mt][0] = mrow[mt][1] = -__int_as_float(0x7f800000);
                 lrow[mt][0] = lrow[mt][1] = 0.f;
               }
-              float lacc[MT][4];  // P times ones: every column holds the sum of its row (r0: 0 and 1, r1: 2 and 3)
-              #pragma unroll
-              for (int mt = 0; mt < MT; ++mt) lacc[mt][0] = lacc[mt][1] = lacc[mt][2] = lacc[mt][3] = 0.f;
-              const unsigned ONES = %ONES%;
               const float LOG2E = 1.4426950408889634f;
             %SLOPE%
               for (long long t = t0; t < t1; ++t) {
@@ -456,8 +450,7 @@ final class FlashKernels {
             #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             #define EINC_F32BN %F32BN%
-            #define EINC_LSUM_MMA 0
-            #define EINC_LAZY 0  // the rescale rides on the FFMA that adds the tile's P.V
+            #define EINC_F32_QREG 64  // Q's fragments in registers for head dimensions over 64 up to this (off: 255 registers and spills at D=128)
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
@@ -507,6 +500,16 @@ final class FlashKernels {
               }
               einc_cp_commit();
               const int wrow = warp * 16;
+              constexpr bool QREG = DP > 64 && DP <= EINC_F32_QREG;
+              unsigned qf[QREG ? KS : 1][4];  // Q's raw fragments, split as they are used
+              if (QREG) {
+                einc_cp_wait<1>();
+                __syncthreads();
+                const int mat = lane >> 3;
+                #pragma unroll
+                for (int ks = 0; ks < (QREG ? KS : 1); ++ks)
+                  einc_ldm_x4(qf[ks][0], qf[ks][1], qf[ks][2], qf[ks][3], sQ + (wrow + (mat & 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat >> 1) * 4);
+              }
               float o[MT][DT][4];
               #pragma unroll
               for (int j = 0; j < DT; ++j) { o[0][j][0] = o[0][j][1] = o[0][j][2] = o[0][j][3] = 0.f; }
@@ -565,7 +568,12 @@ final class FlashKernels {
                 #pragma unroll
                 for (int ks = 0; ks < KS; ++ks) {
                   unsigned qa[4], ah[4], al[4];
-                  einc_ldm_x4(qa[0], qa[1], qa[2], qa[3], sQ + (wrow + (mat & 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat >> 1) * 4);
+                  if (QREG) {
+                    #pragma unroll
+                    for (int i = 0; i < 4; ++i) qa[i] = qf[QREG ? ks : 0][i];
+                  } else {
+                    einc_ldm_x4(qa[0], qa[1], qa[2], qa[3], sQ + (wrow + (mat & 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat >> 1) * 4);
+                  }
                   #pragma unroll
                   for (int i = 0; i < 4; ++i) einc_split(__uint_as_float(qa[i]), ah[i], al[i]);
                   #pragma unroll
@@ -623,11 +631,6 @@ final class FlashKernels {
                       }
                   }
             #if EINC_NORM == 0
-                  // the tile's row maxima; the maxima the exponents take move only when some row of the warp rises
-                  // by more than 8 (base 2) above its own (EINC_LAZY): weights stay under 2^8, and O and the sums
-                  // are rescaled only then, not every tile (exact: the sums take the same maxima as the weights)
-                  float tmx[2];
-                  bool grow = false;
                   #pragma unroll
                   for (int h = 0; h < 2; ++h) {
                     float tmax = -__int_as_float(0x7f800000);
@@ -635,38 +638,21 @@ final class FlashKernels {
                     for (int j = 0; j < NT; ++j) tmax = fmaxf(tmax, fmaxf(s[mt][j][2 * h], s[mt][j][2 * h + 1]));
                     tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffff, tmax, 1));
                     tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffff, tmax, 2));
-                    tmx[h] = tmax;
-                    grow |= tmax > mrow[mt][h] + (EINC_LAZY ? 8.f : 0.f);
-                  }
-                  if (!EINC_LAZY || __any_sync(0xffffffff, grow)) {
+                    const float mnew = fmaxf(mrow[mt][h], tmax);
+                    const float base = mnew == -__int_as_float(0x7f800000) ? 0.f : mnew;
+                    const float corr = einc_ex2(mrow[mt][h] - base);
+                    mrow[mt][h] = mnew;
+                    lrow[mt][h] *= corr;
                     #pragma unroll
-                    for (int h = 0; h < 2; ++h) {
-                      const float mnew = fmaxf(mrow[mt][h], tmx[h]);
-                      const float corr = einc_ex2(mrow[mt][h] - (mnew == -__int_as_float(0x7f800000) ? 0.f : mnew));
-                      mrow[mt][h] = mnew;
-            #if EINC_LSUM_MMA
-                      lacc[mt][2 * h] *= corr;
-                      lacc[mt][2 * h + 1] *= corr;
-            #else
-                      lrow[mt][h] *= corr;
-            #endif
-                      #pragma unroll
-                      %RESCALE%
-                    }
-                  }
-                  #pragma unroll
-                  for (int h = 0; h < 2; ++h) {
-                    const float base = mrow[mt][h] == -__int_as_float(0x7f800000) ? 0.f : mrow[mt][h];
+                    %RESCALE%
                     #pragma unroll
                     for (int j = 0; j < NT; ++j) {
                       s[mt][j][2 * h] = einc_ex2(s[mt][j][2 * h] - base);
                       s[mt][j][2 * h + 1] = einc_ex2(s[mt][j][2 * h + 1] - base);
-            #if !EINC_LSUM_MMA
                       lrow[mt][h] += s[mt][j][2 * h] + s[mt][j][2 * h + 1];
-            #endif
                     }
                   }
-            #elif EINC_NORM == 1 && !EINC_LSUM_MMA
+            #elif EINC_NORM == 1
                   #pragma unroll
                   for (int j = 0; j < NT; ++j) { lrow[mt][0] += s[mt][j][0] + s[mt][j][1]; lrow[mt][1] += s[mt][j][2] + s[mt][j][3]; }
             #endif
@@ -684,9 +670,6 @@ final class FlashKernels {
                     pa[mt][1] = einc_pack(s[mt][2 * kk][2], s[mt][2 * kk][3]);
                     pa[mt][2] = einc_pack(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
                     pa[mt][3] = einc_pack(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
-            #if EINC_LSUM_MMA && EINC_NORM != 2
-                    einc_mma(lacc[mt], pa[mt], ONES, ONES);
-            #endif
                   }
                   #pragma unroll
                   for (int j = 0; j < DT; j += 2) {
@@ -754,13 +737,9 @@ final class FlashKernels {
             #if EINC_NORM != 2
                 #pragma unroll
                 for (int h = 0; h < 2; ++h) {
-            #if EINC_LSUM_MMA
-                  const float l = lacc[mt][2 * h];  // the mma summed the row over every key
-            #else
                   float l = lrow[mt][h];
                   l += __shfl_xor_sync(0xffffffff, l, 1);
                   l += __shfl_xor_sync(0xffffffff, l, 2);
-            #endif
             #if EINC_EMPTY_NAN
                   inv[h] = 1.f / l;  // SNV / SD as written: a row with no key is 0 / 0 = NaN
             #else
