@@ -31,22 +31,29 @@ final class FlashKernels {
      * The tile shapes of the generated kernels: {@code mmaTiles64} (head dimension 64) and
      * {@code mmaTiles128} (128) tiles of 16 query rows per warp on the tensor-core path (4 warps, so
      * 64 * mmaTiles rows per block; the grid is sized for the smaller block, and the larger kernel's
-     * spare blocks return at once) and key tiles of {@code mmaKeyTile}, Q
-     * fragments kept in registers for head dimensions up to {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32
-     * inputs on tensor cores as split-precision tf32 ({@code f32TensorCores}, key tiles of
-     * {@code f32KeyTile} at D=64 and 32 at D=128) or on SIMT.
+     * spare blocks return at once) and key tiles of {@code mmaKeyTile} (D=64) and
+     * {@code mmaKeyTile128} (D=128), Q fragments kept in registers for head dimensions up to
+     * {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32 inputs on tensor cores as
+     * split-precision tf32 ({@code f32TensorCores}, key tiles of {@code f32KeyTile} at D=64 and 32 at
+     * D=128) or on SIMT.
      */
-    record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile) {
+    record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128) {
+        Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile) {
+            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile);
+        }
+
         static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32);
         /** For rows of bounded length (a sliding window): at D=64 more, smaller blocks (a 128-row block spans 640 keys for 512 a row). */
         static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32);
+        /** For l1-normalized weights (softplus): key tiles of 32 at D=128, 221 registers instead of 255 and spills. */
+        static final Tuning L1 = new Tuning(2, 2, 64, 64, true, 32, 32);
     }
 
-    /** {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), else {@link Tuning#DEFAULT}. */
+    /** {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), {@link Tuning#L1} for l1 weights, else {@link Tuning#DEFAULT}. */
     static Tuning tuningFor(AttentionPattern pat) {
         for (MaskBounds.Bound b : new MaskBounds(pat.maskAtoms()).bounds)
             if (!b.upper() && MaskBounds.dir(b.value()) == MaskBounds.Dir.INC) return Tuning.SHORT_ROWS;
-        return Tuning.DEFAULT;
+        return pat.normalization() == Normalization.SUM ? Tuning.L1 : Tuning.DEFAULT;
     }
 
     private final Cascade c;
@@ -217,6 +224,7 @@ final class FlashKernels {
                 .replace("%QREG%", Integer.toString(tuning.qInRegistersUpTo()))
                 .replace("%F32BN%", Integer.toString(tuning.f32KeyTile()))
                 .replace("%BN%", Integer.toString(tuning.mmaKeyTile()))
+                .replace("%BN128%", Integer.toString(tuning.mmaKeyTile128()))
                 .replace("%SLOPE%", slope == null ? "" : "  const float sl2 = einc_slope(a, prm" + batchArgs + ") * LOG2E;\n")
                 .replace("%WEIGHT%", slope != null ? (softmax ? "s[mt][j][e] * sl2" : "einc_sp2(s[mt][j][e] * sl2)")
                         : "einc_score(a, prm" + batchArgs + ", row, key, s[mt][j][e])" + (softmax ? " * LOG2E" : ""))
@@ -271,7 +279,7 @@ final class FlashKernels {
     }
 
     int sharedBytes(int d) {
-        int bn = tuning.mmaKeyTile();
+        int bn = d <= 64 ? tuning.mmaKeyTile() : tuning.mmaKeyTile128();
         int bm = 64 * (d <= 64 ? tuning.mmaTiles64() : tuning.mmaTiles128());
         if (mma) return (bm == bn && d <= tuning.qInRegistersUpTo() ? 4 * bn : bm + 4 * bn) * (d + 8) * 2;
         if (tf32) {
@@ -335,11 +343,12 @@ final class FlashKernels {
             #define EINC_MT128 %MT128%
             #define EINC_QREG_MAX %QREG%
             #define EINC_BN %BN%
+            #define EINC_BN128 %BN128%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
               // 4 warps, each EINC_MT tiles of 16 query rows: every K/V fragment read from shared memory feeds EINC_MT mmas
-              constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = EINC_BN, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
+              constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = DP <= 64 ? EINC_BN : EINC_BN128, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
             %ROWS%
               constexpr bool QREG = DP <= EINC_QREG_MAX;  // Q fragments in registers, else re-read from shared memory per tile
               constexpr bool QALIAS = QREG && BM == BN;      // Q staged in the second V tile until it is in registers
@@ -450,7 +459,6 @@ final class FlashKernels {
             #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             #define EINC_F32BN %F32BN%
-            #define EINC_F32_QREG 64  // Q's fragments in registers for head dimensions over 64 up to this (off: 255 registers and spills at D=128)
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
@@ -500,16 +508,6 @@ final class FlashKernels {
               }
               einc_cp_commit();
               const int wrow = warp * 16;
-              constexpr bool QREG = DP > 64 && DP <= EINC_F32_QREG;
-              unsigned qf[QREG ? KS : 1][4];  // Q's raw fragments, split as they are used
-              if (QREG) {
-                einc_cp_wait<1>();
-                __syncthreads();
-                const int mat = lane >> 3;
-                #pragma unroll
-                for (int ks = 0; ks < (QREG ? KS : 1); ++ks)
-                  einc_ldm_x4(qf[ks][0], qf[ks][1], qf[ks][2], qf[ks][3], sQ + (wrow + (mat & 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat >> 1) * 4);
-              }
               float o[MT][DT][4];
               #pragma unroll
               for (int j = 0; j < DT; ++j) { o[0][j][0] = o[0][j][1] = o[0][j][2] = o[0][j][3] = 0.f; }
@@ -568,12 +566,7 @@ final class FlashKernels {
                 #pragma unroll
                 for (int ks = 0; ks < KS; ++ks) {
                   unsigned qa[4], ah[4], al[4];
-                  if (QREG) {
-                    #pragma unroll
-                    for (int i = 0; i < 4; ++i) qa[i] = qf[QREG ? ks : 0][i];
-                  } else {
-                    einc_ldm_x4(qa[0], qa[1], qa[2], qa[3], sQ + (wrow + (mat & 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat >> 1) * 4);
-                  }
+                  einc_ldm_x4(qa[0], qa[1], qa[2], qa[3], sQ + (wrow + (mat & 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat >> 1) * 4);
                   #pragma unroll
                   for (int i = 0; i < 4; ++i) einc_split(__uint_as_float(qa[i]), ah[i], al[i]);
                   #pragma unroll
