@@ -45,15 +45,13 @@ final class FlashKernels {
         static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32);
         /** For rows of bounded length (a sliding window): at D=64 more, smaller blocks (a 128-row block spans 640 keys for 512 a row). */
         static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32);
-        /** For l1-normalized weights (softplus): key tiles of 32 at D=128, 221 registers instead of 255 and spills. */
-        static final Tuning L1 = new Tuning(2, 2, 64, 64, true, 32, 32);
     }
 
-    /** {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), {@link Tuning#L1} for l1 weights, else {@link Tuning#DEFAULT}. */
+    /** {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), else {@link Tuning#DEFAULT}. */
     static Tuning tuningFor(AttentionPattern pat) {
         for (MaskBounds.Bound b : new MaskBounds(pat.maskAtoms()).bounds)
             if (!b.upper() && MaskBounds.dir(b.value()) == MaskBounds.Dir.INC) return Tuning.SHORT_ROWS;
-        return pat.normalization() == Normalization.SUM ? Tuning.L1 : Tuning.DEFAULT;
+        return Tuning.DEFAULT;
     }
 
     private final Cascade c;
