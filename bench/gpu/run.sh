@@ -33,8 +33,9 @@ if has ours; then
   echo "== inputs ($(( $(date +%s) - start ))s so far)"
   python3 "$G/bench/anchors.py" inputs "$DATA"
   echo "== einc timings"
-  # every other build carried as .gpu/aot_LABEL (an earlier commit, other tunings) is timed beside it
+  # every other build carried as .gpu/aot_LABEL or .gpu/builds/LABEL (an earlier commit, other tunings) is timed beside it
   PREV=(); for d in "$G"/aot_*; do [ -d "$d" ] && PREV+=("${d##*/aot_}=$d"); done
+  for d in "$G"/builds/*; do [ -d "$d" ] && PREV+=("${d##*/}=$d"); done
   "${JAVA[@]}" einc.codegen.cuda.GpuBench "$DATA" "$G/aot" "${PREV[@]}" 2>&1 | tee "$OUT/ours.txt"
   cp "$DATA/ours.csv" "$DATA/builds.csv" "$OUT/" 2>/dev/null
   has anchors || python3 "$G/bench/anchors.py" check "$DATA" 2>&1 | tee "$OUT/ours_check.txt"

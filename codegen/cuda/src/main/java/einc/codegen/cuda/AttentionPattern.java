@@ -7,7 +7,9 @@ import java.util.List;
  * A softmax-attention-shaped cascade, read off its statements by {@link AttentionRecognizer}:
  * {@code O[p, f] = sum_m w(p, m) V[m, f] / (normalized ? sum_m w(p, m) : 1)} over the points where
  * {@code mask} holds, with {@code w = exp(score - max_m score)} for softmax and {@code w = score}
- * otherwise. Expressions use the canonical indices {@link #P} and {@link #M} (and the batch ranks),
+ * otherwise. {@code emptyIsNaN}: the division by the sum is deferred to the end as written
+ * ({@code SNV / SD}, unguarded), so a row the mask empties is 0 / 0 = NaN; otherwise such a row is 0
+ * (a sum over no keys, or a division guarded by {@code select(SD == 0, 0, ...)}). Expressions use the canonical indices {@link #P} and {@link #M} (and the batch ranks),
  * and the raw dot product {@code sum_e Q[p, e] K[m, e]} as the access {@link #QK}. Free of CUDA, so
  * the shared optimizer can take it over.
  */
@@ -19,7 +21,8 @@ public record AttentionPattern(
         Expr score,
         Expr mask,
         List<Expr> maskAtoms,
-        Normalization normalization) {
+        Normalization normalization,
+        boolean emptyIsNaN) {
 
     /** The canonical query index. */
     public static final String P = "$p";

@@ -88,10 +88,14 @@ public final class AttentionRecognizer {
         Expr weight;
         Expr.Access v;
         Expr outBody = out.body();
-        // select(D == 0, 0, N / D), as OnlineSoftmax guards an emptied row: the kernel writes 0 there anyway
+        // select(D == 0, 0, N / D), as OnlineSoftmax guards an emptied row: 0 there, where N / D unguarded is 0 / 0 = NaN
+        boolean guarded = false;
         if (outBody instanceof Expr.Select(Expr.Binary(Expr.Op eq, Expr d, Expr.Const(double z)), Expr.Const(double z2),
-                Expr.Binary(Expr.Op div, Expr n, Expr d2)) && eq == Expr.Op.EQ && z == 0 && z2 == 0 && div == Expr.Op.DIV && d.equals(d2))
+                Expr.Binary(Expr.Op div, Expr n, Expr d2)) && eq == Expr.Op.EQ && z == 0 && z2 == 0 && div == Expr.Op.DIV && d.equals(d2)) {
             outBody = new Expr.Binary(div, n, d2);
+            guarded = true;
+        }
+        boolean emptyIsNaN = false;
         if (out.reduction() != null) {
             Split sv = splitV(out, ren);
             v = sv.v;
@@ -104,6 +108,7 @@ public final class AttentionRecognizer {
             Split sv = splitV(ns, nren);
             v = sv.v;
             weight = new Expr.Binary(Expr.Op.DIV, sv.weight, inline(den, ren));
+            emptyIsNaN = !guarded;
         } else {
             throw no("its output is neither a weighted sum of V nor such a sum divided by a row reduction");
         }
@@ -136,7 +141,7 @@ public final class AttentionRecognizer {
         Expr mask = null;
         for (Expr a : atoms) mask = mask == null ? a : new Expr.Binary(Expr.Op.AND, mask, a);
         Expr.Access outAccess = new Expr.Access(o.name(), target.stream().map(t -> (IndexExpr) new IndexExpr.Idx(ren.get(t))).toList());
-        return new Result(Optional.of(new AttentionPattern(q, k, v, outAccess, score, mask, atoms, norm)), "softmax-attention-shaped (" + norm.name().toLowerCase(java.util.Locale.ROOT) + ")");
+        return new Result(Optional.of(new AttentionPattern(q, k, v, outAccess, score, mask, atoms, norm, emptyIsNaN)), "softmax-attention-shaped (" + norm.name().toLowerCase(java.util.Locale.ROOT) + ")");
     }
 
     private record Split(Expr.Access v, Expr weight) {}

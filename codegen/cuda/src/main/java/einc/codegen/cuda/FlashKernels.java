@@ -18,8 +18,8 @@ import java.util.List;
  * state in registers, key tiles outside the mask's bounds skipped and whole tiles left unmasked
  * ({@link MaskBounds}), ragged edges zero-filled. Three paths: bf16/f16 on tensor cores
  * ({@code mma.sync.m16n8k16}, f32 accumulation, 4 warps of 32 query rows, K/V by ldmatrix, P kept in
- * registers); f32 on tensor cores as split-precision tf32 (three {@code mma.m16n8k8} a product, 4 warps
- * of 16 rows); f32 SIMT (256 threads, 4x4 register tiles) when {@link Tuning} asks for it or the
+ * registers); f32 on tensor cores as split-precision tf32 (three {@code mma.m16n8k8} a product, 8 warps
+ * of 16 rows sharing K/V tiles split into hi and lo parts once a block); f32 SIMT (256 threads, 4x4 register tiles) when {@link Tuning} asks for it or the
  * inputs mix types. Head dimensions up to 128, specialized for 64 and 128.
  */
 final class FlashKernels {
@@ -31,12 +31,17 @@ final class FlashKernels {
      * The tile shapes of the generated kernels: {@code mmaTiles64} (head dimension 64) and
      * {@code mmaTiles128} (128) tiles of 16 query rows per warp on the tensor-core path (4 warps, so
      * 64 * mmaTiles rows per block; the grid is sized for the smaller block, and the larger kernel's
-     * spare blocks return at once) and key tiles of {@code mmaKeyTile}, Q
-     * fragments kept in registers for head dimensions up to {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32
-     * inputs on tensor cores as split-precision tf32 ({@code f32TensorCores}, key tiles of
-     * {@code f32KeyTile} at D=64 and 32 at D=128) or on SIMT.
+     * spare blocks return at once) and key tiles of {@code mmaKeyTile} (D=64) and
+     * {@code mmaKeyTile128} (D=128), Q fragments kept in registers for head dimensions up to
+     * {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32 inputs on tensor cores as
+     * split-precision tf32 ({@code f32TensorCores}, key tiles of {@code f32KeyTile} at D=64 and 32 at
+     * D=128) or on SIMT.
      */
-    record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile) {
+    record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128) {
+        Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile) {
+            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile);
+        }
+
         static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32);
         /** For rows of bounded length (a sliding window): at D=64 more, smaller blocks (a 128-row block spans 640 keys for 512 a row). */
         static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32);
@@ -210,12 +215,14 @@ final class FlashKernels {
                 .replace("%ROWS%", rows)
                 .replace("%BATCH%", batchArgs)
                 .replace("%NORM%", Integer.toString(pat.normalization().ordinal()))
+                .replace("%EMPTYNAN%", pat.emptyIsNaN() ? "1" : "0")
                 .replace("%EXACT%", exact ? "1" : "0")
                 .replace("%MT64%", Integer.toString(tuning.mmaTiles64()))
                 .replace("%MT128%", Integer.toString(tuning.mmaTiles128()))
                 .replace("%QREG%", Integer.toString(tuning.qInRegistersUpTo()))
                 .replace("%F32BN%", Integer.toString(tuning.f32KeyTile()))
                 .replace("%BN%", Integer.toString(tuning.mmaKeyTile()))
+                .replace("%BN128%", Integer.toString(tuning.mmaKeyTile128()))
                 .replace("%SLOPE%", slope == null ? "" : "  const float sl2 = einc_slope(a, prm" + batchArgs + ") * LOG2E;\n")
                 .replace("%WEIGHT%", slope != null ? (softmax ? "s[mt][j][e] * sl2" : "einc_sp2(s[mt][j][e] * sl2)")
                         : "einc_score(a, prm" + batchArgs + ", row, key, s[mt][j][e])" + (softmax ? " * LOG2E" : ""))
@@ -242,12 +249,12 @@ final class FlashKernels {
     }
 
     private int threads() {
-        return mma || tf32 ? 128 : 256;
+        return mma ? 128 : 256;
     }
 
     /** Query rows per thread block. */
     private int blockRows() {
-        return mma ? 64 * Math.min(tuning.mmaTiles64(), tuning.mmaTiles128()) : 64;
+        return mma ? 64 * Math.min(tuning.mmaTiles64(), tuning.mmaTiles128()) : tf32 ? 128 : 64;
     }
 
     /** {@code a} when {@code score} is {@code a * qk} or {@code qk * a} with {@code a} free of query and key; 1 for {@code qk}; else null. */
@@ -270,10 +277,14 @@ final class FlashKernels {
     }
 
     int sharedBytes(int d) {
-        int bn = tuning.mmaKeyTile();
+        int bn = d <= 64 ? tuning.mmaKeyTile() : tuning.mmaKeyTile128();
         int bm = 64 * (d <= 64 ? tuning.mmaTiles64() : tuning.mmaTiles128());
         if (mma) return (bm == bn && d <= tuning.qInRegistersUpTo() ? 4 * bn : bm + 4 * bn) * (d + 8) * 2;
-        if (tf32) return (64 + 4 * (d <= 64 ? tuning.f32KeyTile() : 32)) * (d + 4) * 4;
+        if (tf32) {
+            int kn = d <= 64 ? tuning.f32KeyTile() : 32;
+            // Q, two raw K and two raw V tiles, the K tile's hi and lo parts (padded rows), V's (runs)
+            return ((128 + 4 * kn) * (d + 4) + 2 * kn * (d + 4) + 2 * kn * d) * 4;
+        }
         return (d * 64 + d * (BN + 4) + BN * d) * 4;
     }
 
@@ -298,7 +309,8 @@ final class FlashKernels {
                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
             }
             __device__ __forceinline__ void einc_split(float x, unsigned& hi, unsigned& lo) {
-              asm("cvt.rna.tf32.f32 %0, %1;\\n" : "=r"(hi) : "f"(x));
+              // round to nearest, ties away (cvt.rna.tf32.f32) by integer ops: an add and a mask on the ALUs
+              hi = (__float_as_uint(x) + 0x1000u) & 0xffffe000u;
               lo = __float_as_uint(x - __uint_as_float(hi));
             }
             __device__ __forceinline__ void einc_mma_tf32(float* c, const unsigned* a, const unsigned* b) {
@@ -323,16 +335,18 @@ final class FlashKernels {
     /** The bf16/f16 kernel up to the scores of a key tile: tiles, Q fragments, cp.async prefetch, Q K^T on mma.m16n8k16. */
     private static final String MMA_HEAD = """
             #define EINC_NORM %NORM%
+            #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             #define EINC_MT64 %MT64%
             #define EINC_MT128 %MT128%
             #define EINC_QREG_MAX %QREG%
             #define EINC_BN %BN%
+            #define EINC_BN128 %BN128%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
               // 4 warps, each EINC_MT tiles of 16 query rows: every K/V fragment read from shared memory feeds EINC_MT mmas
-              constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = EINC_BN, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
+              constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = DP <= 64 ? EINC_BN : EINC_BN128, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
             %ROWS%
               constexpr bool QREG = DP <= EINC_QREG_MAX;  // Q fragments in registers, else re-read from shared memory per tile
               constexpr bool QALIAS = QREG && BM == BN;      // Q staged in the second V tile until it is in registers
@@ -433,28 +447,41 @@ final class FlashKernels {
                 }
             """;
 
-    /** The f32 kernel up to the scores of a key tile: Q K^T as three tf32 mmas a product (split precision), f32-accurate. */
+    /**
+     * The f32 kernel up to the scores of a key tile: 8 warps of 16 query rows share each K/V tile, which
+     * is split into tf32 hi and lo parts once for the block (not once a warp); Q K^T as three tf32 mmas
+     * a product (split precision), f32-accurate.
+     */
     private static final String TF32_HEAD = """
             #define EINC_NORM %NORM%
+            #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             #define EINC_F32BN %F32BN%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
-              // 4 warps of 16 query rows; f32 products as three tf32 mmas (hi*hi + hi*lo + lo*hi), each operand split once per use
-              constexpr int MT = 1, BM = 64, BN = DP <= 64 ? EINC_F32BN : 32, LD = DP + 4, NT = BN / 8, DT = DP / 8, KS = DP / 8;
+              // 8 warps of 16 query rows; f32 products as three tf32 mmas (hi*hi + hi*lo + lo*hi)
+              constexpr int MT = 1, BM = 128, BN = DP <= 64 ? EINC_F32BN : 32, LD = DP + 4, NT = BN / 8, DT = DP / 8, KS = DP / 8;
+              constexpr int NTH = 256, VC = DT / 2;  // threads; 16-byte chunks of a run of V's parts (below)
             %ROWS%
               extern __shared__ __align__(16) unsigned char einc_smem[];
               float* sQ = (float*)einc_smem;  // BM x LD: LD = 4 mod 32 spreads a fragment's 32 reads over the 32 banks
-              float* sK = sQ + BM * LD;       // two K tiles
-              float* sV = sK + 2 * BN * LD;   // two V tiles
-              const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, tq = lane & 3;
+              float* sK = sQ + BM * LD;       // two raw K tiles (cp.async, two tiles ahead)
+              float* sV = sK + 2 * BN * LD;   // two raw V tiles
+              float* sKh = sV + 2 * BN * LD;  // the current K tile's tf32 hi parts, BN x LD, read by ldmatrix
+              float* sKl = sKh + BN * LD;     // and its lo parts
+              // the current V tile's hi and lo parts in fragment order: for key block j and lane (g, tq) a run of
+              // 2 DT floats, V[8j + 2tq][8f + g] and V[8j + 2tq + 1][8f + g] for f = 0..DT-1, in 16-byte chunks
+              // (f = 2c, 2c + 1) rotated by the lane: one conflict-free LDS.128 per chunk instead of four scalar reads and splits
+              float* sVh = sKl + BN * LD;
+              float* sVl = sVh + BN * DP;
+              const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
               const bool aligned = ((E_ & 3) == 0) && ((F_ & 3) == 0);
               // loads rows [r0, r0 + R) of a rows x cols matrix into s, zero outside
               auto load = [&](auto rtag, float* s, const float* gp, long long r0, long long rows, long long cols) {
                 constexpr int R = decltype(rtag)::value;
                 #pragma unroll
-                for (int c = tid; c < R * (DP / 4); c += 128) {
+                for (int c = tid; c < R * (DP / 4); c += NTH) {
                   const int r = c / (DP / 4), col = (c % (DP / 4)) * 4;
                   float* dst = s + r * LD + col;
                   const long long gr = r0 + r;
@@ -473,6 +500,11 @@ final class FlashKernels {
                 load(einc_int<BN>{}, sV, Vg, t0 * BN, M_, F_);
               }
               einc_cp_commit();
+              if (t0 + 1 < t1) {
+                load(einc_int<BN>{}, sK + BN * LD, Kg, (t0 + 1) * BN, M_, E_);
+                load(einc_int<BN>{}, sV + BN * LD, Vg, (t0 + 1) * BN, M_, F_);
+              }
+              einc_cp_commit();
               const int wrow = warp * 16;
               float o[MT][DT][4];
               #pragma unroll
@@ -484,18 +516,49 @@ final class FlashKernels {
             %SLOPE%
               for (long long t = t0; t < t1; ++t) {
                 const int buf = (int)((t - t0) & 1);
-                if (t + 1 < t1) {
-                  load(einc_int<BN>{}, sK + (buf ^ 1) * BN * LD, Kg, (t + 1) * BN, M_, E_);
-                  load(einc_int<BN>{}, sV + (buf ^ 1) * BN * LD, Vg, (t + 1) * BN, M_, F_);
+                einc_cp_wait<1>();
+                __syncthreads();  // tile t is in; every warp is done with the parts of tile t - 1
+                {
+                  const float* rK = sK + buf * BN * LD;
+                  #pragma unroll
+                  for (int c = tid; c < BN * (DP / 4); c += NTH) {
+                    const int r = c / (DP / 4), col = (c % (DP / 4)) * 4;
+                    const float4 x = *(const float4*)(rK + r * LD + col);
+                    uint4 h, l;
+                    einc_split(x.x, h.x, l.x);
+                    einc_split(x.y, h.y, l.y);
+                    einc_split(x.z, h.z, l.z);
+                    einc_split(x.w, h.w, l.w);
+                    *(uint4*)(sKh + r * LD + col) = h;
+                    *(uint4*)(sKl + r * LD + col) = l;
+                  }
+                  const float* rV = sV + buf * BN * LD;
+                  #pragma unroll
+                  for (int i = tid; i < BN * DP / 4; i += NTH) {
+                    const int gg = i % 8, tt = (i / 8) % 4, c = (i / 32) % VC, j = i / (32 * VC);  // a warp reads 32 banks
+                    const float* v = rV + (8 * j + 2 * tt) * LD + 16 * c + gg;
+                    uint4 h, l;
+                    einc_split(v[0], h.x, l.x);
+                    einc_split(v[LD], h.y, l.y);
+                    einc_split(v[8], h.z, l.z);
+                    einc_split(v[LD + 8], h.w, l.w);
+                    const int at = (32 * j + 8 * tt + gg) * 2 * DT + ((c ^ (((gg & 1) * 4 + tt) & (VC - 1))) * 4);
+                    *(uint4*)(sVh + at) = h;
+                    *(uint4*)(sVl + at) = l;
+                  }
+                }
+                __syncthreads();  // the parts are in; the raw buffer takes tile t + 2
+                if (t + 2 < t1) {
+                  load(einc_int<BN>{}, sK + buf * BN * LD, Kg, (t + 2) * BN, M_, E_);
+                  load(einc_int<BN>{}, sV + buf * BN * LD, Vg, (t + 2) * BN, M_, F_);
                 }
                 einc_cp_commit();
-                einc_cp_wait<1>();
-                __syncthreads();
-                const float* cK = sK + buf * BN * LD;
-                const float* cV = sV + buf * BN * LD;
-                float s[MT][NT][4];
+                // hi*hi and the two small terms in separate accumulators: twice the independent mma chains
+                float s[MT][NT][4], sc[NT][4];
                 #pragma unroll
-                for (int j = 0; j < NT; ++j) { s[0][j][0] = s[0][j][1] = s[0][j][2] = s[0][j][3] = 0.f; }
+                for (int j = 0; j < NT; ++j)
+                  #pragma unroll
+                  for (int e = 0; e < 4; ++e) s[0][j][e] = sc[j][e] = 0.f;
                 // ldmatrix on f32 rows: a thread's word of an 8x4 f32 block is (lane / 4, lane % 4), the tf32 fragment layout
                 const int mat = lane >> 3;
                 #pragma unroll
@@ -506,18 +569,22 @@ final class FlashKernels {
                   for (int i = 0; i < 4; ++i) einc_split(__uint_as_float(qa[i]), ah[i], al[i]);
                   #pragma unroll
                   for (int j = 0; j < NT; j += 2) {
-                    unsigned kb[4], bh[4], bl[4];
-                    einc_ldm_x4(kb[0], kb[1], kb[2], kb[3], cK + (j * 8 + (mat >> 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat & 1) * 4);
-                    #pragma unroll
-                    for (int i = 0; i < 4; ++i) einc_split(__uint_as_float(kb[i]), bh[i], bl[i]);
-                    einc_mma_tf32(s[0][j], al, bh);
-                    einc_mma_tf32(s[0][j], ah, bl);
+                    const int at = (j * 8 + (mat >> 1) * 8 + (lane & 7)) * LD + ks * 8 + (mat & 1) * 4;
+                    unsigned bh[4], bl[4];
+                    einc_ldm_x4(bh[0], bh[1], bh[2], bh[3], sKh + at);
+                    einc_ldm_x4(bl[0], bl[1], bl[2], bl[3], sKl + at);
+                    einc_mma_tf32(sc[j], al, bh);
+                    einc_mma_tf32(sc[j], ah, bl);
                     einc_mma_tf32(s[0][j], ah, bh);
-                    einc_mma_tf32(s[0][j + 1], al, bh + 2);
-                    einc_mma_tf32(s[0][j + 1], ah, bl + 2);
+                    einc_mma_tf32(sc[j + 1], al, bh + 2);
+                    einc_mma_tf32(sc[j + 1], ah, bl + 2);
                     einc_mma_tf32(s[0][j + 1], ah, bh + 2);
                   }
                 }
+                #pragma unroll
+                for (int j = 0; j < NT; ++j)
+                  #pragma unroll
+                  for (int e = 0; e < 4; ++e) s[0][j][e] += sc[j][e];
                 float oc[MT][2];  // the rescale of O by a new row maximum
                 oc[0][0] = oc[0][1] = 1.f;
             """;
@@ -612,38 +679,44 @@ final class FlashKernels {
               }
             """;
 
-    /** P.V of the f32 kernel, three tf32 mmas a product. */
+    /** P.V of the f32 kernel, three tf32 mmas a product, V's parts by one LDS.128 a chunk. */
     private static final String TF32_PV = """
                 // P's accumulator fragment is the A fragment of P.V with the 8 keys of a block taken in the
                 // order 0 2 4 6 1 3 5 7 (column t of A is key 2t, column t + 4 is key 2t + 1); V's rows follow.
                 // The tile's sum starts from zero and is added to O in f32: the tensor cores' accumulation
                 // (truncating) then runs over one tile of keys, not all of them (1.9e-5 at 4096 keys otherwise)
-                float acc[DT][4];
-                #pragma unroll
-                for (int f = 0; f < DT; ++f) { acc[f][0] = acc[f][1] = acc[f][2] = acc[f][3] = 0.f; }
+                unsigned ph[NT][4], pl[NT][4];
                 #pragma unroll
                 for (int j = 0; j < NT; ++j) {
-                  unsigned ph[4], pl[4];
-                  einc_split(s[0][j][0], ph[0], pl[0]);
-                  einc_split(s[0][j][2], ph[1], pl[1]);
-                  einc_split(s[0][j][1], ph[2], pl[2]);
-                  einc_split(s[0][j][3], ph[3], pl[3]);
+                  einc_split(s[0][j][0], ph[j][0], pl[j][0]);
+                  einc_split(s[0][j][2], ph[j][1], pl[j][1]);
+                  einc_split(s[0][j][1], ph[j][2], pl[j][2]);
+                  einc_split(s[0][j][3], ph[j][3], pl[j][3]);
+                }
+                const int sw = (lane & 7) & (VC - 1), run = ((lane & 3) * 8 + (lane >> 2)) * 2 * DT;
+                #pragma unroll
+                for (int c = 0; c < VC; ++c) {
+                  float acc[2][4];
                   #pragma unroll
-                  for (int f = 0; f < DT; ++f) {
-                    const float* vp = cV + (j * 8 + 2 * tq) * LD + f * 8 + g;
-                    unsigned bh[2], bl[2];
-                    einc_split(vp[0], bh[0], bl[0]);
-                    einc_split(vp[LD], bh[1], bl[1]);
-                    einc_mma_tf32(acc[f], pl, bh);
-                    einc_mma_tf32(acc[f], ph, bl);
-                    einc_mma_tf32(acc[f], ph, bh);
+                  for (int e = 0; e < 4; ++e) acc[0][e] = acc[1][e] = 0.f;
+                  #pragma unroll
+                  for (int j = 0; j < NT; ++j) {
+                    const int at = j * 64 * DT + run + (c ^ sw) * 4;
+                    const uint4 h = *(const uint4*)(sVh + at), l = *(const uint4*)(sVl + at);
+                    const unsigned h0[2] = {h.x, h.y}, h1[2] = {h.z, h.w}, l0[2] = {l.x, l.y}, l1[2] = {l.z, l.w};
+                    einc_mma_tf32(acc[0], pl[j], h0);
+                    einc_mma_tf32(acc[1], pl[j], h1);
+                    einc_mma_tf32(acc[0], ph[j], l0);
+                    einc_mma_tf32(acc[1], ph[j], l1);
+                    einc_mma_tf32(acc[0], ph[j], h0);
+                    einc_mma_tf32(acc[1], ph[j], h1);
+                  }
+                  #pragma unroll
+                  for (int e = 0; e < 4; ++e) {
+                    o[0][2 * c][e] = fmaf(o[0][2 * c][e], oc[0][e >> 1], acc[0][e]);
+                    o[0][2 * c + 1][e] = fmaf(o[0][2 * c + 1][e], oc[0][e >> 1], acc[1][e]);
                   }
                 }
-                #pragma unroll
-                for (int f = 0; f < DT; ++f)
-                  #pragma unroll
-                  for (int e = 0; e < 4; ++e) o[0][f][e] = fmaf(o[0][f][e], oc[0][e >> 1], acc[f][e]);
-                __syncthreads();
               }
             """;
 
@@ -658,7 +731,11 @@ final class FlashKernels {
                   float l = lrow[mt][h];
                   l += __shfl_xor_sync(0xffffffff, l, 1);
                   l += __shfl_xor_sync(0xffffffff, l, 2);
-                  inv[h] = l > 0.f ? 1.f / l : 0.f;
+            #if EINC_EMPTY_NAN
+                  inv[h] = 1.f / l;  // SNV / SD as written: a row with no key is 0 / 0 = NaN
+            #else
+                  inv[h] = l != 0.f ? 1.f / l : 0.f;
+            #endif
                 }
             #endif
                 const long long r0 = p0 + wrow + mt * 16 + (lane >> 2);
@@ -687,6 +764,7 @@ final class FlashKernels {
 
     static final String SIMT_BODY = """
             #define EINC_NORM %NORM%
+            #define EINC_EMPTY_NAN %EMPTYNAN%
             #define EINC_EXACT %EXACT%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
@@ -805,7 +883,11 @@ final class FlashKernels {
                 float l = lrow[i];
                 #pragma unroll
                 for (int w = 1; w < 16; w <<= 1) l += __shfl_xor_sync(0xffffffff, l, w);
-                inv = l > 0.f ? 1.f / l : 0.f;
+            #if EINC_EMPTY_NAN
+                inv = 1.f / l;  // SNV / SD as written: a row with no key is 0 / 0 = NaN
+            #else
+                inv = l != 0.f ? 1.f / l : 0.f;
+            #endif
             #endif
                 const long long row = p0 + ty * 4 + i;
                 if (row >= P_) continue;

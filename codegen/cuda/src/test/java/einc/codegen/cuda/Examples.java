@@ -42,6 +42,10 @@ final class Examples {
         // a negative slope of the scores
         out.put("softmax_negscale_bf16", softmax("softmax_negscale_bf16", DType.BF16, div(k(-1), fn(Expr.Fn.SQRT, extent("e"))), x -> x, null));
         out.put("attention_1pass", FuseMax.onePass(DType.F32, 4, "b", "h"));
+        // SNV / SD as written under a mask that empties the first row: NaN there unguarded, 0 guarded
+        out.put("deferred_empty_f32", deferred("deferred_empty_f32", DType.F32, strictCausal(), false));
+        out.put("deferred_empty_bf16", deferred("deferred_empty_bf16", DType.BF16, strictCausal(), false));
+        out.put("guarded_empty_f32", deferred("guarded_empty_f32", DType.F32, strictCausal(), true));
         return out;
     }
 
@@ -91,6 +95,28 @@ final class Examples {
                 .let(a("A", "m", "p"), div(a("SP", "m", "p"), a("SD", "p")))
                 .let(a("AV", "p", "f"), mul(a("A", "m", "p"), a("V", "m", "f")))
                 .build();
+    }
+
+    /**
+     * Softmax attention with the division deferred to the end ({@code AV = SNV / SD}, FuseMax's
+     * Cascade 2 as written), under a mask; {@code guarded} writes it {@code select(SD == 0, 0, SNV / SD)}
+     * as the optimizer's OnlineSoftmax does. A row the mask empties is 0 / 0 = NaN unguarded, 0 guarded.
+     */
+    static Cascade deferred(String name, DType t, Expr mask, boolean guarded) {
+        Expr division = div(a("SNV", "p", "f"), a("SD", "p"));
+        return head(name, t, scale())
+                .let(a("QK", "m", "p"), mul(mul(paramRef("scale"), a("Q", "p", "e")), a("K", "m", "e")), ReduceOp.SUM, mask)
+                .let(a("GM", "p"), a("QK", "m", "p"), ReduceOp.MAX)
+                .let(a("SN", "m", "p"), exp(sub(a("QK", "m", "p"), a("GM", "p"))))
+                .let(a("SD", "p"), a("SN", "m", "p"))
+                .let(a("SNV", "p", "f"), mul(a("SN", "m", "p"), a("V", "m", "f")))
+                .let(a("AV", "p", "f"), guarded ? Ir.select(bin(Op.EQ, a("SD", "p"), k(0)), k(0), division) : division)
+                .build();
+    }
+
+    /** m < p: the first query row has no key. */
+    static Expr strictCausal() {
+        return bin(Op.LT, idx("m"), idx("p"));
     }
 
     static Expr causal() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import einc.ir.Cascade;
+import java.util.List;
 import einc.runtime.cuda.CudaPlan;
 import org.junit.jupiter.api.Test;
 
@@ -46,13 +47,53 @@ class FlashKernelsTest {
         Cascade c = Examples.all().get("softmax_f32");
         CudaProgram tc = CudaCodegen.generate(c);
         assertTrue(tc.source().contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"));
-        assertTrue(tc.source().contains("cvt.rna.tf32.f32"));
-        assertEquals(64, flash(tc).x().divisor());
-        assertEquals(128, flash(tc).block());
+        assertTrue(tc.source().contains("hi = (__float_as_uint(x) + 0x1000u) & 0xffffe000u;"), "tf32 rounding to nearest by integer ops");
+        // 8 warps of 16 rows share each K/V tile, split into hi and lo parts once a block
+        assertEquals(128, flash(tc).x().divisor());
+        assertEquals(256, flash(tc).block());
+        assertTrue(tc.source().contains("einc_ldm_x4(bl[0], bl[1], bl[2], bl[3], sKl + at);"));
+        assertEquals(((128 + 4 * 32) * 132 + 2 * 32 * 132 + 2 * 32 * 128) * 4, flash(tc).sharedBytes128());
         AttentionRecognizer.Result r = AttentionRecognizer.recognize(c);
         CudaProgram simt = FlashKernels.generate(c, r.pattern().orElseThrow(), "simt", r.why(), new FlashKernels.Tuning(2, 2, 64, 64, false, 32));
         assertFalse(simt.source().contains("mma.sync"));
         assertEquals(256, flash(simt).block());
+    }
+
+    @Test
+    void aDeferredDivisionLeavesAnEmptiedRowNaNAsTheInterpreterDoes() {
+        // SNV / SD as written (einc run --no-optimize): 0 / 0 = NaN on a row with no key
+        for (String n : List.of("deferred_empty_f32", "deferred_empty_bf16")) {
+            Cascade c = Examples.all().get(n);
+            assertTrue(AttentionRecognizerTest.pattern(c).emptyIsNaN(), n);
+            String src = CudaCodegen.generate(c).source();
+            assertTrue(src.contains("#define EINC_EMPTY_NAN 1"), n);
+            assertTrue(src.contains("inv[h] = 1.f / l;"), n);
+        }
+        // the interpreter agrees: row 0 of the strict causal mask is NaN, the others numbers
+        Cascade c = Examples.all().get("deferred_empty_f32");
+        double[] out = run(c);
+        assertTrue(Double.isNaN(out[0]) && !Double.isNaN(out[out.length - 1]));
+        Cascade simt = Examples.all().get("deferred_empty_f32");
+        AttentionRecognizer.Result r = AttentionRecognizer.recognize(simt);
+        String s = FlashKernels.generate(simt, r.pattern().orElseThrow(), "simt", r.why(), new FlashKernels.Tuning(2, 2, 64, 64, false, 32)).source();
+        assertTrue(s.contains("#define EINC_EMPTY_NAN 1") && s.contains("inv = 1.f / l;"));
+        // guarded as the optimizer writes it, normalized before the sum of V, or the examples: 0 there
+        for (String n : List.of("guarded_empty_f32", "causal_bf16", "softplus_l1_f32")) {
+            Cascade g = Examples.all().get(n);
+            assertFalse(AttentionRecognizerTest.pattern(g).emptyIsNaN(), n);
+            assertTrue(CudaCodegen.generate(g).source().contains("#define EINC_EMPTY_NAN 0"), n);
+        }
+        assertEquals(0.0, run(Examples.all().get("guarded_empty_f32"))[0]);
+    }
+
+    /** The interpreter's AV at B=H=1, P=M=5, E=F=3 on fixed inputs. */
+    private static double[] run(Cascade c) {
+        java.util.Random rnd = new java.util.Random(7);
+        java.util.Map<String, int[]> shapes = java.util.Map.of("Q", new int[] {1, 1, 5, 3}, "K", new int[] {1, 1, 5, 3}, "V", new int[] {1, 1, 5, 3});
+        einc.ir.Extents x = einc.ir.Extents.bind(c, shapes, java.util.Map.of());
+        java.util.Map<String, einc.ir.Dense> in = new java.util.LinkedHashMap<>();
+        for (String t : List.of("Q", "K", "V")) in.put(t, new einc.ir.Dense(shapes.get(t), HostData.random(rnd, 15, einc.runtime.cuda.CudaPlan.Type.F32)));
+        return einc.ir.Interpreter.run(c, x, in, einc.ir.Interpreter.params(c, x, java.util.Map.of())).get("AV").data();
     }
 
     @Test

@@ -65,4 +65,22 @@ final class HostData {
         }
         return out;
     }
+
+    /**
+     * The relative L2 error ({@code Errors.relativeL2}) over the entries where {@code ref} is a
+     * number, NaN unless {@code out} is NaN exactly where {@code ref} is (a row the mask empties under
+     * a deferred division, 0 / 0). Only for outputs filled with a finite sentinel before the run: the
+     * NaN poison would pass as written.
+     */
+    static double relativeErrorNaNsMatched(double[] out, double[] ref) {
+        double num = 0, den = 0;
+        for (int i = 0; i < out.length; i++) {
+            if (Double.isNaN(ref[i]) != Double.isNaN(out[i])) return Double.NaN;
+            if (Double.isNaN(ref[i])) continue;
+            double d = out[i] - ref[i];
+            num += d * d;
+            den += ref[i] * ref[i];
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
 }
