@@ -31,16 +31,21 @@ final class FusedAttention {
 
     /** Lanes per vector. */
     static final int VL = 16;
+    private static final String VARIANT = "";
+    private static int knob(String name, int dflt) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(name + "(\\d+)").matcher(System.getProperty("einc.fa", ""));
+        return m.find() ? Integer.parseInt(m.group(1)) : dflt;
+    }
     /** Keys per tile. */
-    static final int BC = 64;
+    final int BC = knob("bc", 64);
     /** Keys per block of scores (with 32 query rows: 16 registers). */
-    static final int KB = 8;
+    final int KB = knob("kb", 8);
     /** Query rows per task. */
-    static final int BR = 64;
+    final int BR = knob("br", 64);
     /** Query rows per block of the weighted sum of V. */
-    static final int R2 = 8;
+    final int R2 = knob("r", 8);
     /** Vectors of output columns per block of the weighted sum. */
-    static final int FC = 2;
+    final int FC = knob("fc", 2);
 
     private static final String V = "<16 x float>";
     private static final String I64V = "<16 x i64>";
@@ -63,6 +68,16 @@ final class FusedAttention {
     private final String symbol;
     private final Set<String> decls;
     private final boolean avx512;
+    /**
+     * The l1-normalized weights are {@code softplus(arg)}: computed as {@code sp2(arg log2 e)}, which
+     * is softplus / ln 2 (the factor cancels in the normalization); null otherwise.
+     */
+    private final Expr softplusArg;
+    /**
+     * The scores are made base 2 (log2 e folded into the scale of Q): the softmax weights of plain
+     * scores ({@code exp(s - max) = 2^(s log2 e - max)}) or the softplus of plain scores above.
+     */
+    private final boolean base2;
     private final List<String> indices;
     private IrBuilder b;
     private Map<String, String> ext;
@@ -78,6 +93,10 @@ final class FusedAttention {
         this.symbol = symbol;
         this.decls = decls;
         this.indices = c.indices().stream().map(IndexDef::name).toList();
+        this.softplusArg = a.norm() == AttentionMatch.Norm.L1 && a.mod() instanceof Expr.Unary(Expr.Fn fn, Expr arg) && fn == Expr.Fn.SOFTPLUS
+                && !System.getProperty("einc.fa", "").contains("nosp2") ? arg : null;
+        this.base2 = !System.getProperty("einc.fa", "").contains("nob2") && (softplusArg != null ? AttentionMatch.SCORE.equals(softplusArg)
+                : a.norm() == AttentionMatch.Norm.SOFTMAX && a.mod() == null);
         for (String line : VectorMath.DECLARATIONS.strip().split("\n")) decls.add(line.strip());
         if (avx512) {
             decls.add("declare <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float>, <16 x float>, <16 x float>, i16, i32)");
@@ -87,8 +106,8 @@ final class FusedAttention {
 
     /** The vector math functions the kernel calls. */
     String functions() {
-        return VectorMath.EXP + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
-                : VectorMath.EXP_NEG_PORTABLE + "\n" + VectorMath.FUNCTIONS_PORTABLE);
+        return VectorMath.EXP + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.EXP2_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
+                : VectorMath.EXP_NEG_PORTABLE + "\n" + VectorMath.EXP2_NEG_PORTABLE + "\n" + VectorMath.FUNCTIONS_PORTABLE) + "\n" + VectorMath.SOFTPLUS2;
     }
 
     /** The attention {@code c} is, when the fused kernel takes it; else null and the reason. */
@@ -223,7 +242,9 @@ final class FusedAttention {
 
         String p0 = b.mul(qt, Integer.toString(BR));
         String rows = min(Integer.toString(BR), b.sub(nP, p0));
-        String scale = a.scale() == null ? "1.0" : b.let("fptrunc double " + new Lower("double", 1, null, null, null).number(a.scale()) + " to float");
+        String scale64 = a.scale() == null ? "1.0" : new Lower("double", 1, null, null, null).number(a.scale());
+        if (base2) scale64 = b.let("fmul double " + scale64 + ", " + f64(LOG2E));
+        String scale = b.let("fptrunc double " + scale64 + " to float");
 
         b.comment("per row: the key range its bounds allow, running max and sum, scaled Q transposed (qs[e][row])");
         b.store("i64", nM, tileLoS);
@@ -386,7 +407,12 @@ final class FusedAttention {
             String mj = b.add(m0, j);
             String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
             String x = b.let("load " + V + ", ptr " + at + ", align 64");
-            if (a.mod() != null) x = new Lower("float", VL, pv, mj, x).number(a.mod());
+            if (softplusArg != null) {
+                if (!base2) x = b.let("fmul " + V + " " + new Lower("float", VL, pv, mj, x).number(softplusArg) + ", splat (float " + IrBuilder.f32(LOG2E) + ")");
+                x = b.let("call " + V + " @einc.sp2.v16(" + V + " " + x + ")");
+            } else if (a.mod() != null) {
+                x = new Lower("float", VL, pv, mj, x).number(a.mod());
+            }
             if (masked) {
                 String mv = splat("i64", mj);
                 String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
@@ -412,11 +438,12 @@ final class FusedAttention {
         String mx = call(V, "llvm.maxnum.v16f32", old, b.load(V, red));
         String none = b.let("fcmp oeq " + V + " " + mx + ", splat (float 0xFFF0000000000000)");
         String mxs = b.let("select <16 x i1> " + none + ", " + V + " zeroinitializer, " + V + " " + mx);
-        String corr = b.let("call " + V + " @einc.expneg.v16(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
+        String exp = base2 ? "@einc.exp2neg.v16" : "@einc.expneg.v16";
+        String corr = b.let("call " + V + " " + exp + "(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
         b.store(V, "zeroinitializer", red);
         IrBuilder.Loop el = b.open("exp.j", "0", Integer.toString(BC));
         String at2 = b.gep("float", st, b.add(b.mul(el.index(), Integer.toString(BR)), g));
-        String w = b.let("call " + V + " @einc.expneg.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
+        String w = b.let("call " + V + " " + exp + "(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
                 + b.let("load " + V + ", ptr " + at2 + ", align 64") + ", " + mxs) + ")");
         b.line("store " + V + " " + w + ", ptr " + at2 + ", align 64");
         b.store(V, b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + w), red);
@@ -544,6 +571,8 @@ final class FusedAttention {
         }
         return new String[] {lo, hi};
     }
+
+    private static final double LOG2E = 1.4426950408889634;
 
     private static String f64(double v) {
         return String.format("0x%016X", Double.doubleToRawLongBits(v));
