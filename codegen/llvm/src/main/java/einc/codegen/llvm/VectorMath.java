@@ -5,7 +5,8 @@ package einc.codegen.llvm;
  * it inlines: {@code exp} (the polynomial of {@link FastMath#EXP}, lane by lane), {@code tanh}
  * (Cephes' odd polynomial below 0.625, {@code 1 - 2 / (exp(2|x|) + 1)} above), {@code log1p} on
  * [0, 1] as {@code 2 atanh(u / (2 + u))} (an odd series in {@code s = u / (2 + u)} <= 1/3, accurate
- * to f32 without libm), and from them {@code softplus} and {@code sigmoid}.
+ * to f32 without libm), and from them {@code softplus} and {@code sigmoid}; for weights in base 2,
+ * {@code exp2} and softplus in base 2 ({@code sp2}).
  */
 final class VectorMath {
 
