@@ -47,13 +47,15 @@ final class VectorMath {
 
     /**
      * {@code 2^x} for arguments at most 0 (or -inf), for weights whose scores are already in base 2:
-     * clamped at -150 (where the result is 0), {@code x = n + r} with {@code |r| <= 1/2}, a degree-5
-     * polynomial fitted for relative error on that interval (2e-7) and {@code vscalefps} for the
-     * 2^n (9 instructions).
+     * {@code x = n + r} with {@code |r| <= 1/2}, a degree-5 polynomial fitted for relative error on
+     * that interval (2e-7) and {@code vscalefps} for the 2^n; 0 below -126, so that no result is
+     * subnormal (a masked lane's weight, 2^-149 otherwise, made every FMA of the weighted sum on it
+     * take a microcode assist: the causal kernel ran at half speed).
      */
     static final String EXP2_NEG_AVX512 = """
             define internal <16 x float> @einc.exp2neg.v16(<16 x float> %x) alwaysinline nounwind {
-              %xc = call nnan <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> splat (float -150.0))
+              %under = fcmp olt <16 x float> %x, splat (float -126.0)
+              %xc = call nnan <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> splat (float -127.0))
               %n = call <16 x float> @llvm.rint.v16f32(<16 x float> %xc)
               %r = fsub <16 x float> %xc, %n
               %e4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %r, <16 x float> splat (float 0x3F55F88E40000000), <16 x float> splat (float 0x3F83D107C0000000))
@@ -61,7 +63,8 @@ final class VectorMath {
               %e2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e3, <16 x float> %r, <16 x float> splat (float 0x3FCEBF9060000000))
               %e1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e2, <16 x float> %r, <16 x float> splat (float 0x3FE62E4320000000))
               %e0 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e1, <16 x float> %r, <16 x float> splat (float 0x3FF0000020000000))
-              %out = call <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float> %e0, <16 x float> %n, <16 x float> zeroinitializer, i16 -1, i32 4)
+              %p = call <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float> %e0, <16 x float> %n, <16 x float> zeroinitializer, i16 -1, i32 4)
+              %out = select <16 x i1> %under, <16 x float> zeroinitializer, <16 x float> %p
               ret <16 x float> %out
             }
             """;

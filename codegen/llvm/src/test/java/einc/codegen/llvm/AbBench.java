@@ -16,18 +16,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Temporary A/B harness: {@code AbBench FILE H N D REPS VARIANT...}, one thread, thread CPU time, alternating. */
+/**
+ * An A/B timing harness (not a test): {@code AbBench FILE H N D REPS KERNEL...} runs each kernel
+ * in turn, REPS rounds, and prints medians: thread CPU time on one thread (robust on a shared
+ * machine), or wall time with {@code -Dthreads=N}. A kernel is {@code jit} (this build),
+ * {@code aot:NAME} (this build, compiled to /tmp/llvmspeed/aot-NAME, a shared library perf can
+ * annotate) or {@code load:DIR} (a kernel compiled before, e.g. by an older build).
+ */
 public final class AbBench {
 
     public static void main(String[] args) {
         Path file = Path.of(args[0]);
+        int threads = Integer.getInteger("threads", 1);
         int h = Integer.parseInt(args[1]), n = Integer.parseInt(args[2]), d = Integer.parseInt(args[3]), reps = Integer.parseInt(args[4]);
         List<String> variants = Arrays.asList(args).subList(5, args.length);
         Cascade c = Examples.compile(file).getFirst();
         List<NativeKernel> ks = new ArrayList<>();
         for (String v : variants) {
-            System.setProperty("einc.fa", v.replace("aot:", ""));
-            if (v.startsWith("aot:")) {
+            if (v.startsWith("load:")) {
+                ks.add(NativeKernel.load(Path.of(v.substring(5))));
+            } else if (v.startsWith("aot:")) {
                 Path dir = Path.of("/tmp/llvmspeed/aot-" + v.substring(4));
                 LlvmBackend.compile(c, dir);
                 ks.add(NativeKernel.load(dir));
@@ -57,9 +65,9 @@ public final class AbBench {
         }
         for (int r = 0; r < reps; r++)
             for (int k = 0; k < ks.size(); k++) {
-                long s = mx.getCurrentThreadCpuTime();
-                ks.get(k).run(in, out, Map.of(), 1);
-                t[k][r] = (mx.getCurrentThreadCpuTime() - s) / 1e6;
+                long s = threads == 1 ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+                ks.get(k).run(in, out, Map.of(), threads);
+                t[k][r] = ((threads == 1 ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - s) / 1e6;
             }
         double flops = 4.0 * h * n * (double) n * d;
         for (int k = 0; k < ks.size(); k++) {
