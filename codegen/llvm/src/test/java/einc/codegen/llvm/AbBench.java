@@ -20,7 +20,7 @@ import java.util.Random;
  * An A/B timing harness (not a test): {@code AbBench FILE H N D REPS KERNEL...} runs each kernel
  * in turn, REPS rounds, and prints medians: thread CPU time on one thread (robust on a shared
  * machine), or wall time with {@code -Dthreads=N}. A kernel is {@code jit} (this build),
- * {@code aot:NAME} (this build, compiled to /tmp/llvmspeed/aot-NAME, a shared library perf can
+ * {@code aot:NAME} (this build, compiled to TMPDIR/einc-aot-NAME, a shared library perf can
  * annotate) or {@code load:DIR} (a kernel compiled before, e.g. by an older build).
  */
 public final class AbBench {
@@ -36,7 +36,7 @@ public final class AbBench {
             if (v.startsWith("load:")) {
                 ks.add(NativeKernel.load(Path.of(v.substring(5))));
             } else if (v.startsWith("aot:")) {
-                Path dir = Path.of("/tmp/llvmspeed/aot-" + v.substring(4));
+                Path dir = Path.of(System.getProperty("java.io.tmpdir"), "einc-aot-" + v.substring(4));
                 LlvmBackend.compile(c, dir);
                 ks.add(NativeKernel.load(dir));
             } else {
