@@ -23,9 +23,11 @@ import java.util.Set;
  * of 32 rows x {@link #KB} keys in 16 {@code <16 x float>} registers (scaled Q transposed once per
  * task, K rows broadcast), then per group of 16 rows the score modification, the masks (bounds from
  * {@link Bounds} as the key range of each row, other conditions per lane) and the online softmax
- * (or plain sums for l1 / no normalization), then {@link #R2} rows x 64 columns of the output in
- * 16 registers. Key tiles outside every row's range and groups of rows that see none of a tile are
- * skipped.
+ * (or plain sums for l1 / no normalization), then {@link #R2} rows x 32 columns of the output in
+ * 16 registers (column chunks outside, blocks of rows inside). Softmax of plain scores and
+ * softplus under l1 normalization run in base 2 (log2 e folded into Q's scale; for softplus the
+ * factor ln 2 cancels in the normalization). Key tiles outside every row's range and groups of rows
+ * that see none of a tile are skipped.
  */
 final class FusedAttention {
 
@@ -37,6 +39,12 @@ final class FusedAttention {
     static final int KB = 8;
     /** Query rows per task. */
     static final int BR = 64;
+    /**
+     * Floats per e in the transposed Q of a task: {@link #BR} plus one cache line, so that the rows
+     * of {@code qs[e][...]} (256 bytes apart otherwise) spread over every L1 set instead of filling
+     * a quarter of them (at D=128 the 32 rows of a block of scores took all 8 ways of their sets).
+     */
+    static final int QS = BR + 16;
     /** Query rows per block of the weighted sum of V. */
     static final int R2 = 8;
     /** Vectors of output columns per block of the weighted sum. */
@@ -63,6 +71,16 @@ final class FusedAttention {
     private final String symbol;
     private final Set<String> decls;
     private final boolean avx512;
+    /**
+     * The l1-normalized weights are {@code softplus(arg)}: computed as {@code sp2(arg log2 e)}, which
+     * is softplus / ln 2 (the factor cancels in the normalization); null otherwise.
+     */
+    private final Expr softplusArg;
+    /**
+     * The scores are made base 2 (log2 e folded into the scale of Q): the softmax weights of plain
+     * scores ({@code exp(s - max) = 2^(s log2 e - max)}) or the softplus of plain scores above.
+     */
+    private final boolean base2;
     private final List<String> indices;
     private IrBuilder b;
     private Map<String, String> ext;
@@ -78,6 +96,10 @@ final class FusedAttention {
         this.symbol = symbol;
         this.decls = decls;
         this.indices = c.indices().stream().map(IndexDef::name).toList();
+        this.softplusArg = a.norm() == AttentionMatch.Norm.L1 && a.mod() instanceof Expr.Unary(Expr.Fn fn, Expr arg) && fn == Expr.Fn.SOFTPLUS
+                ? arg : null;
+        this.base2 = (softplusArg != null ? AttentionMatch.SCORE.equals(softplusArg)
+                : a.norm() == AttentionMatch.Norm.SOFTMAX && a.mod() == null);
         for (String line : VectorMath.DECLARATIONS.strip().split("\n")) decls.add(line.strip());
         if (avx512) {
             decls.add("declare <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float>, <16 x float>, <16 x float>, i16, i32)");
@@ -87,7 +109,9 @@ final class FusedAttention {
 
     /** The vector math functions the kernel calls. */
     String functions() {
-        return VectorMath.EXP + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
+        String base2Math = !base2 && softplusArg == null ? ""
+                : (avx512 ? VectorMath.EXP2_NEG_AVX512 : VectorMath.EXP2_NEG_PORTABLE) + "\n" + (softplusArg == null ? "" : VectorMath.SOFTPLUS2 + "\n");
+        return VectorMath.EXP + "\n" + base2Math + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
                 : VectorMath.EXP_NEG_PORTABLE + "\n" + VectorMath.FUNCTIONS_PORTABLE);
     }
 
@@ -103,6 +127,12 @@ final class FusedAttention {
     }
 
     // --- small IR helpers
+
+    /** {@code p} rounded up to a multiple of 64 bytes (the buffer has 64 bytes to spare). */
+    private String align64(String p) {
+        String i = b.let("ptrtoint ptr " + p + " to i64");
+        return b.let("inttoptr i64 " + b.let("and i64 " + b.add(i, "63") + ", -64") + " to ptr");
+    }
 
     private Map<String, String> loadExtents(IrBuilder ib) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -192,9 +222,10 @@ final class FusedAttention {
         b.comment("fused attention: norm " + a.norm() + ", " + a.mask().size() + " mask conjuncts, mod " + (a.mod() == null ? "none" : a.mod()));
         String tilesP = sdiv(b.add(nP, Integer.toString(BR - 1)), Integer.toString(BR));
         String fpad = b.mul(sdiv(b.add(nF, "15"), "16"), "16");
-        String qs = b.let("call ptr @malloc(i64 " + b.add(b.mul(nE, Integer.toString(BR * 4)), "64") + ")");
+        String qsMem = b.let("call ptr @malloc(i64 " + b.add(b.mul(nE, Integer.toString(QS * 4)), "64") + ")");
         String accBytes = b.mul(fpad, Integer.toString(BR * 4));
-        String acc = b.let("call ptr @malloc(i64 " + b.add(accBytes, "64") + ")");
+        String accMem = b.let("call ptr @malloc(i64 " + b.add(accBytes, "64") + ")");
+        String qs = align64(qsMem), acc = align64(accMem);
         String st = b.alloca("[" + BR * BC + " x float], align 64");
         String loA = b.alloca("[" + BR + " x i64], align 64"), hiA = b.alloca("[" + BR + " x i64], align 64");
         String maxA = b.alloca("[" + BR + " x float], align 64"), sumA = b.alloca("[" + BR + " x float], align 64");
@@ -223,7 +254,9 @@ final class FusedAttention {
 
         String p0 = b.mul(qt, Integer.toString(BR));
         String rows = min(Integer.toString(BR), b.sub(nP, p0));
-        String scale = a.scale() == null ? "1.0" : b.let("fptrunc double " + new Lower("double", 1, null, null, null).number(a.scale()) + " to float");
+        String scale64 = a.scale() == null ? "1.0" : new Lower("double", 1, null, null, null).number(a.scale());
+        if (base2) scale64 = b.let("fmul double " + scale64 + ", " + f64(LOG2E));
+        String scale = b.let("fptrunc double " + scale64 + " to float");
 
         b.comment("per row: the key range its bounds allow, running max and sum, scaled Q transposed (qs[e][row])");
         b.store("i64", nM, tileLoS);
@@ -245,7 +278,7 @@ final class FusedAttention {
         String qsCol = b.gep("float", qs, r);
         IrBuilder.Loop qe = b.open("qs.e", "0", nE);
         String qv = b.let("fmul float " + scale + ", " + b.load("float", b.gep("float", qrow, qe.index())));
-        b.store("float", b.select(active, "float", qv, "0.0"), b.gep("float", qsCol, b.mul(qe.index(), Integer.toString(BR))));
+        b.store("float", b.select(active, "float", qv, "0.0"), b.gep("float", qsCol, b.mul(qe.index(), Integer.toString(QS))));
         b.close(qe);
         b.close(rl);
         b.line("call void @llvm.memset.p0.i64(ptr " + acc + ", i8 0, i64 " + accBytes + ", i1 false)");
@@ -290,13 +323,7 @@ final class FusedAttention {
 
         b.comment("the weighted sum of V, blocks of " + R2 + " rows");
         String jn = min(Integer.toString(BC), b.sub(tHi, m0));
-        IrBuilder.Loop vl = b.open("vblock", "0", Integer.toString(BR / R2));
-        String rb2 = b.mul(vl.index(), Integer.toString(R2));
-        String flag2 = b.load("i8", b.gep("i8", flags, sdiv(rb2, Integer.toString(VL))));
-        String joinV = b.ifThen(b.let("icmp ne i8 " + flag2 + ", 0"));
-        weighted(rb2, m0, jn, vb, nF, fpad, acc, st, corrA);
-        b.endIf(joinV);
-        b.close(vl);
+        weighted(flags, m0, jn, vb, nF, fpad, acc, st, corrA);
         b.close(kl);
 
         b.comment("normalize and store the rows");
@@ -318,8 +345,8 @@ final class FusedAttention {
         b.close(of);
         b.close(ol);
         b.close(task);
-        b.line("call void @free(ptr " + qs + ")");
-        b.line("call void @free(ptr " + acc + ")");
+        b.line("call void @free(ptr " + qsMem + ")");
+        b.line("call void @free(ptr " + accMem + ")");
         b.line("ret void");
         return b.finish("define void @" + symbol + "(ptr noalias %tens, ptr noalias %ext, ptr noalias %par, i64 %lo, i64 %hi) #0");
     }
@@ -340,7 +367,7 @@ final class FusedAttention {
             }
         IrBuilder.Loop el = b.open("dot.e", "0", nE);
         String e = el.index();
-        String qp = b.gep("float", qs, b.add(b.mul(e, Integer.toString(BR)), Integer.toString(r0)));
+        String qp = b.gep("float", qs, b.add(b.mul(e, Integer.toString(QS)), Integer.toString(r0)));
         String q0 = vload(qp), q1 = vload(b.gep("float", qp, "16"));
         for (int j = 0; j < KB; j++) {
             String kv = splat("float", b.load("float", b.gep("float", krow[j], e)));
@@ -386,7 +413,12 @@ final class FusedAttention {
             String mj = b.add(m0, j);
             String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
             String x = b.let("load " + V + ", ptr " + at + ", align 64");
-            if (a.mod() != null) x = new Lower("float", VL, pv, mj, x).number(a.mod());
+            if (softplusArg != null) {
+                if (!base2) x = b.let("fmul " + V + " " + new Lower("float", VL, pv, mj, x).number(softplusArg) + ", splat (float " + IrBuilder.f32(LOG2E) + ")");
+                x = b.let("call " + V + " @einc.sp2.v16(" + V + " " + x + ")");
+            } else if (a.mod() != null) {
+                x = new Lower("float", VL, pv, mj, x).number(a.mod());
+            }
             if (masked) {
                 String mv = splat("i64", mj);
                 String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
@@ -412,11 +444,12 @@ final class FusedAttention {
         String mx = call(V, "llvm.maxnum.v16f32", old, b.load(V, red));
         String none = b.let("fcmp oeq " + V + " " + mx + ", splat (float 0xFFF0000000000000)");
         String mxs = b.let("select <16 x i1> " + none + ", " + V + " zeroinitializer, " + V + " " + mx);
-        String corr = b.let("call " + V + " @einc.expneg.v16(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
+        String exp = base2 ? "@einc.exp2neg.v16" : "@einc.expneg.v16";
+        String corr = b.let("call " + V + " " + exp + "(" + V + " " + b.let("fsub " + V + " " + old + ", " + mxs) + ")");
         b.store(V, "zeroinitializer", red);
         IrBuilder.Loop el = b.open("exp.j", "0", Integer.toString(BC));
         String at2 = b.gep("float", st, b.add(b.mul(el.index(), Integer.toString(BR)), g));
-        String w = b.let("call " + V + " @einc.expneg.v16(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
+        String w = b.let("call " + V + " " + exp + "(" + V + " " + b.let("fsub " + IrBuilder.FM + " " + V + " "
                 + b.let("load " + V + ", ptr " + at2 + ", align 64") + ", " + mxs) + ")");
         b.line("store " + V + " " + w + ", ptr " + at2 + ", align 64");
         b.store(V, b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + w), red);
@@ -433,10 +466,30 @@ final class FusedAttention {
     }
 
     /**
-     * {@code acc[r] = acc[r] * corr[r] + sum_j st[r][j] * V[m0 + j]} for rows {@code rb2..rb2+R2}:
-     * chunks of {@link #FC} vectors of columns in registers, then single vectors with a lane mask.
+     * {@code acc[r] = acc[r] * corr[r] + sum_j st[r][j] * V[m0 + j]} for the rows that see the
+     * tile: chunks of {@link #FC} vectors of columns outside (then single vectors with a lane mask),
+     * blocks of {@link #R2} rows inside, so that a chunk of the V tile ({@link #BC} keys x
+     * {@code FC} vectors, 8 KiB) is read from L2 once and from L1 by every block of rows.
      */
-    private void weighted(String rb2, String m0, String jn, String vb, String nF, String fpad, String acc, String st, String corrA) {
+    private void weighted(String flags, String m0, String jn, String vb, String nF, String fpad, String acc, String st, String corrA) {
+        String chunks = sdiv(nF, Integer.toString(FC * VL));
+        IrBuilder.Loop cl = b.open("fchunk", "0", chunks);
+        String f0 = b.mul(cl.index(), Integer.toString(FC * VL));
+        rowBlocks(FC, f0, null, flags, m0, jn, vb, nF, fpad, acc, st, corrA);
+        b.close(cl);
+        IrBuilder.Loop tl = b.open("ftail", b.mul(chunks, Integer.toString(FC)), sdiv(b.add(nF, Integer.toString(VL - 1)), Integer.toString(VL)));
+        String g0 = b.mul(tl.index(), Integer.toString(VL));
+        String mask = b.let("icmp slt " + I64V + " " + b.let("add " + I64V + " " + splat("i64", g0) + ", " + IOTA) + ", " + splat("i64", nF));
+        rowBlocks(1, g0, mask, flags, m0, jn, vb, nF, fpad, acc, st, corrA);
+        b.close(tl);
+    }
+
+    /** The blocks of {@link #R2} rows (those whose group of rows sees the tile) on {@code n} vectors of columns from {@code f0}. */
+    private void rowBlocks(int n, String f0, String mask, String flags, String m0, String jn, String vb, String nF, String fpad, String acc, String st, String corrA) {
+        IrBuilder.Loop vl = b.open("vblock", "0", Integer.toString(BR / R2));
+        String rb2 = b.mul(vl.index(), Integer.toString(R2));
+        String flag2 = b.load("i8", b.gep("i8", flags, sdiv(rb2, Integer.toString(VL))));
+        String joinV = b.ifThen(b.let("icmp ne i8 " + flag2 + ", 0"));
         String[] corr = new String[R2];
         String[] accRow = new String[R2];
         String[] wRow = new String[R2];
@@ -446,16 +499,9 @@ final class FusedAttention {
             accRow[r] = b.gep("float", acc, b.mul(row, fpad));
             wRow[r] = b.gep("float", st, row);
         }
-        String chunks = sdiv(nF, Integer.toString(FC * VL));
-        IrBuilder.Loop cl = b.open("fchunk", "0", chunks);
-        String f0 = b.mul(cl.index(), Integer.toString(FC * VL));
-        block(FC, f0, null, m0, jn, vb, nF, corr, accRow, wRow);
-        b.close(cl);
-        IrBuilder.Loop tl = b.open("ftail", b.mul(chunks, Integer.toString(FC)), sdiv(b.add(nF, Integer.toString(VL - 1)), Integer.toString(VL)));
-        String g0 = b.mul(tl.index(), Integer.toString(VL));
-        String mask = b.let("icmp slt " + I64V + " " + b.let("add " + I64V + " " + splat("i64", g0) + ", " + IOTA) + ", " + splat("i64", nF));
-        block(1, g0, mask, m0, jn, vb, nF, corr, accRow, wRow);
-        b.close(tl);
+        block(n, f0, mask, m0, jn, vb, nF, corr, accRow, wRow);
+        b.endIf(joinV);
+        b.close(vl);
     }
 
     /** {@code R2} rows x {@code n} vectors of columns from {@code f0}; V loads under {@code mask} when not null. */
@@ -544,6 +590,8 @@ final class FusedAttention {
         }
         return new String[] {lo, hi};
     }
+
+    private static final double LOG2E = 1.4426950408889634;
 
     private static String f64(double v) {
         return String.format("0x%016X", Double.doubleToRawLongBits(v));

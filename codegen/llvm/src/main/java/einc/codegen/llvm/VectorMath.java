@@ -5,7 +5,8 @@ package einc.codegen.llvm;
  * it inlines: {@code exp} (the polynomial of {@link FastMath#EXP}, lane by lane), {@code tanh}
  * (Cephes' odd polynomial below 0.625, {@code 1 - 2 / (exp(2|x|) + 1)} above), {@code log1p} on
  * [0, 1] as {@code 2 atanh(u / (2 + u))} (an odd series in {@code s = u / (2 + u)} <= 1/3, accurate
- * to f32 without libm), and from them {@code softplus} and {@code sigmoid}.
+ * to f32 without libm), and from them {@code softplus} and {@code sigmoid}; for weights in base 2,
+ * {@code exp2} and softplus in base 2 ({@code sp2}).
  */
 final class VectorMath {
 
@@ -40,6 +41,64 @@ final class VectorMath {
               %p6 = call <16 x float> @llvm.fma.v16f32(<16 x float> %p5, <16 x float> %r, <16 x float> splat (float 1.0))
               %y = call <16 x float> @llvm.fma.v16f32(<16 x float> %p6, <16 x float> %r, <16 x float> splat (float 1.0))
               %out = call <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float> %y, <16 x float> %n, <16 x float> zeroinitializer, i16 -1, i32 4)
+              ret <16 x float> %out
+            }
+            """;
+
+    /**
+     * {@code 2^x} for arguments at most 0 (or -inf), for weights whose scores are already in base 2:
+     * {@code x = n + r} with {@code |r| <= 1/2}, a degree-5 polynomial fitted for relative error on
+     * that interval (2e-7) and {@code vscalefps} for the 2^n; 0 below -126, so that no result is
+     * subnormal (a masked lane's weight, 2^-149 otherwise, made every FMA of the weighted sum on it
+     * take a microcode assist: the causal kernel ran at half speed).
+     */
+    static final String EXP2_NEG_AVX512 = """
+            define internal <16 x float> @einc.exp2neg.v16(<16 x float> %x) alwaysinline nounwind {
+              %under = fcmp olt <16 x float> %x, splat (float -126.0)
+              %xc = call nnan <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> splat (float -127.0))
+              %n = call <16 x float> @llvm.rint.v16f32(<16 x float> %xc)
+              %r = fsub <16 x float> %xc, %n
+              %e4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %r, <16 x float> splat (float 0x3F55F88E40000000), <16 x float> splat (float 0x3F83D107C0000000))
+              %e3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e4, <16 x float> %r, <16 x float> splat (float 0x3FAC6AE2C0000000))
+              %e2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e3, <16 x float> %r, <16 x float> splat (float 0x3FCEBF9060000000))
+              %e1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e2, <16 x float> %r, <16 x float> splat (float 0x3FE62E4320000000))
+              %e0 = call <16 x float> @llvm.fma.v16f32(<16 x float> %e1, <16 x float> %r, <16 x float> splat (float 0x3FF0000020000000))
+              %p = call <16 x float> @llvm.x86.avx512.mask.scalef.ps.512(<16 x float> %e0, <16 x float> %n, <16 x float> zeroinitializer, i16 -1, i32 4)
+              %out = select <16 x i1> %under, <16 x float> zeroinitializer, <16 x float> %p
+              ret <16 x float> %out
+            }
+            """;
+
+    /** The same function without AVX-512: the general {@code exp} of {@code x ln 2}. */
+    static final String EXP2_NEG_PORTABLE = """
+            define internal <16 x float> @einc.exp2neg.v16(<16 x float> %x) alwaysinline nounwind {
+              %y = fmul <16 x float> %x, splat (float 0x3FE62E4300000000)
+              %out = call <16 x float> @einc.exp.v16(<16 x float> %y)
+              ret <16 x float> %out
+            }
+            """;
+
+    /**
+     * Softplus in base 2, {@code sp2(y) = log2(1 + 2^y) = max(y, 0) + log2(1 + t)} with
+     * {@code t = 2^-|y|} in [0, 1] and {@code log2(1 + t) = t q(t)}, {@code q} of degree 7 fitted
+     * for relative error (3.4e-7, so small weights keep their digits): {@code softplus(x) = ln 2 *
+     * sp2(x log2 e)}, for l1-normalized weights, where the factor ln 2 cancels (one exp2 and a
+     * polynomial instead of exp, a division and log1p's series).
+     */
+    static final String SOFTPLUS2 = """
+            define internal <16 x float> @einc.sp2.v16(<16 x float> %y) alwaysinline nounwind {
+              %ay = call <16 x float> @llvm.fabs.v16f32(<16 x float> %y)
+              %na = fneg <16 x float> %ay
+              %t = call <16 x float> @einc.exp2neg.v16(<16 x float> %na)
+              %l6 = call <16 x float> @llvm.fma.v16f32(<16 x float> %t, <16 x float> splat (float 0xBF89F349A0000000), <16 x float> splat (float 0x3FB0994E40000000))
+              %l5 = call <16 x float> @llvm.fma.v16f32(<16 x float> %l6, <16 x float> %t, <16 x float> splat (float 0xBFC41A17E0000000))
+              %l4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %l5, <16 x float> %t, <16 x float> splat (float 0x3FD07568C0000000))
+              %l3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %l4, <16 x float> %t, <16 x float> splat (float 0xBFD6A4A8E0000000))
+              %l2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %l3, <16 x float> %t, <16 x float> splat (float 0x3FDEBA78C0000000))
+              %l1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %l2, <16 x float> %t, <16 x float> splat (float 0xBFE71501C0000000))
+              %l0 = call <16 x float> @llvm.fma.v16f32(<16 x float> %l1, <16 x float> %t, <16 x float> splat (float 0x3FF7154720000000))
+              %pos = call <16 x float> @llvm.maxnum.v16f32(<16 x float> %y, <16 x float> zeroinitializer)
+              %out = call <16 x float> @llvm.fma.v16f32(<16 x float> %t, <16 x float> %l0, <16 x float> %pos)
               ret <16 x float> %out
             }
             """;

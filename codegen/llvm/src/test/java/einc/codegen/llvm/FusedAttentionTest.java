@@ -94,9 +94,75 @@ class FusedAttentionTest {
         check(c, new NativeKernel(LlvmBackend.manifest(c, symbol, null), lookup), file, 0);
     }
 
+    /** Softplus weights whose argument is not the plain score (log2 e multiplied per element), scores spread over about +-15. */
+    static final String SOFTPLUS_SHIFTED = """
+            cascade softplus_shifted {
+              batch  b, h
+              input  Q[p, e], K[m, e], V[m, f]
+              output AV[p, f]
+              param  scale = 4 / sqrt(E)
+              QK[m, p] = scale * Q[p, e] * K[m, e]
+              SP[m, p] = softplus(QK[m, p] - 3)
+              SD[p]    = SP[m, p]
+              A[m, p]  = SP[m, p] / SD[p]
+              AV[p, f] = A[m, p] * V[m, f]
+            }
+            """;
+
+    /** Softplus weights without a normalization: the base-2 form would be off by ln 2, so it must not be taken. */
+    static final String SOFTPLUS_UNNORMALIZED = """
+            cascade softplus_unnormalized {
+              batch  b, h
+              input  Q[p, e], K[m, e], V[m, f]
+              output AV[p, f]
+              param  scale = 1 / sqrt(E)
+              QK[m, p] = scale * Q[p, e] * K[m, e]
+              A[m, p]  = softplus(QK[m, p]) / M
+              AV[p, f] = A[m, p] * V[m, f]
+            }
+            """;
+
+    private static Cascade inline(String text) {
+        return einc.frontend.Frontend.compile(new einc.ir.Source("inline.ein", text)).getFirst();
+    }
+
+    @Test
+    void softplusUnderL1TakesTheBase2WeightsAndOnlyThen() {
+        assertTrue(LlvmBackend.ir(cascade("attention/softplus_l1.ein"), false).contains("call <16 x float> @einc.sp2.v16("));
+        assertTrue(LlvmBackend.ir(inline(SOFTPLUS_SHIFTED), false).contains("call <16 x float> @einc.sp2.v16("));
+        Cascade plain = inline(SOFTPLUS_UNNORMALIZED);
+        assertEquals("fused", LlvmBackend.variant(plain));
+        assertFalse(LlvmBackend.ir(plain, false).contains("call <16 x float> @einc.sp2.v16("));
+        assertTrue(LlvmBackend.ir(cascade("attention/softmax.ein"), false).contains("call <16 x float> @einc.exp2neg.v16("));
+        assertFalse(LlvmBackend.ir(cascade("attention/softcap.ein"), false).contains("call <16 x float> @einc.exp2neg.v16("));
+    }
+
+    @ParameterizedTest(name = "shape {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 2, 3})
+    void softplusVariantsAgreeWithInterpreter(int shapeIndex) {
+        for (String text : List.of(SOFTPLUS_SHIFTED, SOFTPLUS_UNNORMALIZED)) {
+            Cascade c = inline(text);
+            check(c, KERNELS.computeIfAbsent(c.name(), key -> LlvmBackend.jit(c)), c.name(), SHAPES.get(shapeIndex), shapeIndex);
+        }
+    }
+
+    /** D=128 with an output width that is no multiple of the vector width (a masked column tail after the chunks), ragged rows and keys. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"attention/softmax.ein", "attention/causal.ein", "attention/softplus_l1.ein",
+            "attention/sigmoid.ein"})
+    void headSize128WithAColumnTailAgreesWithInterpreter(String file) {
+        Cascade c = cascade(file);
+        check(c, KERNELS.computeIfAbsent(file, key -> LlvmBackend.jit(c)), file,
+                Map.of("b", 1, "h", 2, "g", 1, "p", 135, "m", 150, "e", 128, "f", 120), 7);
+    }
+
     private static void check(Cascade c, NativeKernel k, String file, int shapeIndex) {
-        Map<String, int[]> shapes = Examples.inputShapes(c, SHAPES.get(shapeIndex));
-        Map<String, Dense> inputs = Examples.inputs(shapes, 1000L + 17L * shapeIndex + file.hashCode());
+        check(c, k, file, SHAPES.get(shapeIndex), shapeIndex);
+    }
+
+    private static void check(Cascade c, NativeKernel k, String file, Map<String, Integer> shape, int seed) {
+        Map<String, int[]> shapes = Examples.inputShapes(c, shape);
+        Map<String, Dense> inputs = Examples.inputs(shapes, 1000L + 17L * seed + file.hashCode());
         Map<String, Dense> want = Examples.reference(c, inputs, shapes);
         Examples.runAndCompare(k, inputs, want, ExamplesAgreeTest.TOLERANCE);
     }
