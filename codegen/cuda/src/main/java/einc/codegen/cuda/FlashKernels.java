@@ -43,15 +43,23 @@ final class FlashKernels {
         }
 
         static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32);
+        /**
+         * Softmax weights: key tiles of 32 at D=64 (on the H200 causal 6.5% faster, softmax and softcap
+         * 1-2%, bench/gpu/NOTES.md; l1 weights and D=128 are slower with them).
+         */
+        static final Tuning SOFTMAX = new Tuning(2, 2, 64, 32, true, 32, 64);
         /** For rows of bounded length (a sliding window): at D=64 more, smaller blocks (a 128-row block spans 640 keys for 512 a row). */
         static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32);
     }
 
-    /** {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), else {@link Tuning#DEFAULT}. */
+    /**
+     * {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), else
+     * {@link Tuning#SOFTMAX} for softmax weights and {@link Tuning#DEFAULT} for the others.
+     */
     static Tuning tuningFor(AttentionPattern pat) {
         for (MaskBounds.Bound b : new MaskBounds(pat.maskAtoms()).bounds)
             if (!b.upper() && MaskBounds.dir(b.value()) == MaskBounds.Dir.INC) return Tuning.SHORT_ROWS;
-        return Tuning.DEFAULT;
+        return pat.normalization() == AttentionPattern.Normalization.SOFTMAX ? Tuning.SOFTMAX : Tuning.DEFAULT;
     }
 
     private final Cascade c;
