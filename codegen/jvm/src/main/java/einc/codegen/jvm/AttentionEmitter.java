@@ -31,6 +31,17 @@ final class AttentionEmitter {
     private static final Set<String> HOOKS = Set.of("defaults", "batches", "queries", "geometry", "scale", "hasMod", "mod", "lo", "hi", "emptyIsNaN", "norm", "hasKeep", "keep");
     private static final String LAUNCH = GenericEmitter.LAUNCH;
 
+    /**
+     * A template method whose body is replaced by a copy of {@code of}'s code with parameter
+     * {@code param} (its index) fixed at {@code value}.
+     */
+    private record Fixed(String name, String of, int param, int value) {}
+
+    private static final List<Fixed> FIXED = List.of(
+            new Fixed("scores64", "scores", 4, 64),
+            new Fixed("scores128", "scores", 4, 128),
+            new Fixed("accumulateFull", "accumulate", 10, AttentionTemplate.BC));
+
     private final KernelPlan plan;
     private final Cascade c;
     private final AttentionMatch.Attention a;
@@ -51,7 +62,9 @@ final class AttentionEmitter {
                 return super.getCommonSuperClass(t1, t2);
             }
         };
-        new ClassReader(templateBytes()).accept(new Renamer(cw), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+        byte[] template = templateBytes();
+        new ClassReader(template).accept(new Renamer(cw), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+        for (Fixed f : FIXED) new ClassReader(template).accept(new Specializer(cw, f), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
         cw.visitSource(c.name() + ".ein", null);
         GenericEmitter.emitDefaults(cw, plan);
         emitSlices(cw);
@@ -97,28 +110,74 @@ final class AttentionEmitter {
 
         @Override
         public MethodVisitor visitMethod(int access, String n, String desc, String sig, String[] exceptions) {
-            if (HOOKS.contains(n)) return null;
-            MethodVisitor mv = super.visitMethod(access, n, desc, sig, exceptions);
-            return new MethodVisitor(ASM9, mv) {
-                @Override
-                public void visitMethodInsn(int op, String owner, String mn, String md, boolean itf) {
-                    super.visitMethodInsn(op, rename(owner), mn, md, itf);
-                }
+            if (HOOKS.contains(n) || FIXED.stream().anyMatch(f -> f.name().equals(n))) return null;
+            return new Owners(super.visitMethod(access, n, desc, sig, exceptions));
+        }
+    }
 
-                @Override
-                public void visitFieldInsn(int op, String owner, String fn, String fd) {
-                    super.visitFieldInsn(op, rename(owner), fn, fd);
-                }
+    /** Rewrites references to the template class into references to the emitted one. */
+    private class Owners extends MethodVisitor {
+        Owners(MethodVisitor next) {
+            super(ASM9, next);
+        }
 
-                @Override
-                public void visitTypeInsn(int op, String type) {
-                    super.visitTypeInsn(op, rename(type));
-                }
-            };
+        @Override
+        public void visitMethodInsn(int op, String owner, String mn, String md, boolean itf) {
+            super.visitMethodInsn(op, rename(owner), mn, md, itf);
+        }
+
+        @Override
+        public void visitFieldInsn(int op, String owner, String fn, String fd) {
+            super.visitFieldInsn(op, rename(owner), fn, fd);
+        }
+
+        @Override
+        public void visitTypeInsn(int op, String type) {
+            super.visitTypeInsn(op, rename(type));
         }
 
         private String rename(String owner) {
             return owner.equals(TEMPLATE) ? name : owner;
+        }
+    }
+
+    /** Emits {@code fixed.name()}: the template's method {@code fixed.of()} with one int parameter replaced by a constant. */
+    private final class Specializer extends ClassVisitor {
+        private final ClassVisitor out;
+        private final Fixed fixed;
+
+        Specializer(ClassVisitor out, Fixed fixed) {
+            super(ASM9);
+            this.out = out;
+            this.fixed = fixed;
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String n, String desc, String sig, String[] exceptions) {
+            if (!n.equals(fixed.of())) return null;
+            Type[] args = Type.getArgumentTypes(desc);
+            if (args[fixed.param()] != Type.INT_TYPE) throw new IllegalStateException("parameter " + fixed.param() + " of " + n + " is not an int");
+            int slot = (access & ACC_STATIC) != 0 ? 0 : 1;
+            for (int i = 0; i < fixed.param(); i++) slot += args[i].getSize();
+            int fixedSlot = slot;
+            return new Owners(out.visitMethod(access, fixed.name(), desc, sig, exceptions)) {
+                @Override
+                public void visitVarInsn(int op, int var) {
+                    if (var != fixedSlot) {
+                        super.visitVarInsn(op, var);
+                    } else if (op == ILOAD) {
+                        Emit.iconst(mv, fixed.value());
+                    } else {
+                        throw new IllegalStateException(fixed.of() + " writes its parameter " + fixed.param() + ", which cannot be fixed");
+                    }
+                }
+
+                @Override
+                public void visitIincInsn(int var, int increment) {
+                    if (var == fixedSlot) throw new IllegalStateException(fixed.of() + " writes its parameter " + fixed.param() + ", which cannot be fixed");
+                    super.visitIincInsn(var, increment);
+                }
+            };
         }
     }
 
