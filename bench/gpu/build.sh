@@ -16,7 +16,7 @@ mkdir -p "$DEST/lib" "$DEST/classes" "$DEST/bench"
 cp "$R/javacpp/1.5.13/javacpp-1.5.13.jar" "$R/javacpp/1.5.13/javacpp-1.5.13-linux-x86_64.jar" \
    "$R/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13.jar" "$R/cuda/13.1-9.19-1.5.13/cuda-13.1-9.19-1.5.13-linux-x86_64.jar" "$DEST/lib/"
 rm -rf "$DEST/classes"/*
-for d in ir/target/classes grammar/target/classes frontend/target/classes runtime/target/classes codegen/cuda/target/classes codegen/cuda/target/test-classes; do cp -r "$d"/. "$DEST/classes/"; done
+for d in ir/target/classes testing/target/classes grammar/target/classes frontend/target/classes runtime/target/classes codegen/cuda/target/classes codegen/cuda/target/test-classes; do cp -r "$d"/. "$DEST/classes/"; done
 ANTLR=$(find "$HOME/.m2/repository/org/antlr/antlr4-runtime" -name 'antlr4-runtime-4.13.2.jar' | head -1)
 cp "$ANTLR" "$DEST/lib/"
 # the .ein examples: this checkout's, plus any folders named in EXTRA_EXAMPLES (a snapshot of work not yet in main)
