@@ -37,10 +37,25 @@ final class AttentionEmitter {
      */
     private record Fixed(String name, String of, int param, int value) {}
 
-    private static final List<Fixed> FIXED = List.of(
-            new Fixed("scores64", "scores", 4, 64),
-            new Fixed("scores128", "scores", 4, 128),
-            new Fixed("accumulateFull", "accumulate", 10, AttentionTemplate.BC));
+    /**
+     * Whether the specialized methods are emitted: the key tile {@code AttentionTemplate.BC} comes
+     * from the Vector API, which a JVM without {@code jdk.incubator.vector} cannot load. There the
+     * fused class never runs, and is emitted (for {@code --emit=bytecode}) with the template's own
+     * bodies of these methods, which call the general ones.
+     */
+    private static final boolean SPECIALIZE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /** The specialized methods; none where {@link #SPECIALIZE} is false. */
+    private static List<Fixed> fixed() {
+        if (!SPECIALIZE) return List.of();
+        return List.of(
+                new Fixed("scores64", "scores", 4, 64),
+                new Fixed("scores128", "scores", 4, 128),
+                new Fixed("accumulateFull", "accumulate", 10, AttentionTemplate.BC));
+    }
+
+    /** The names of {@link #fixed}'s methods, whose template bodies are not copied. */
+    private static final Set<String> FIXED_NAMES = SPECIALIZE ? Set.of("scores64", "scores128", "accumulateFull") : Set.of();
 
     private final KernelPlan plan;
     private final Cascade c;
@@ -64,7 +79,7 @@ final class AttentionEmitter {
         };
         byte[] template = templateBytes();
         new ClassReader(template).accept(new Renamer(cw), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
-        for (Fixed f : FIXED) new ClassReader(template).accept(new Specializer(cw, f), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+        for (Fixed f : fixed()) new ClassReader(template).accept(new Specializer(cw, f), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
         cw.visitSource(c.name() + ".ein", null);
         GenericEmitter.emitDefaults(cw, plan);
         emitSlices(cw);
@@ -110,7 +125,7 @@ final class AttentionEmitter {
 
         @Override
         public MethodVisitor visitMethod(int access, String n, String desc, String sig, String[] exceptions) {
-            if (HOOKS.contains(n) || FIXED.stream().anyMatch(f -> f.name().equals(n))) return null;
+            if (HOOKS.contains(n) || FIXED_NAMES.contains(n)) return null;
             return new Owners(super.visitMethod(access, n, desc, sig, exceptions));
         }
     }
