@@ -895,7 +895,7 @@ final class CascadeBuilder {
         Span at = spans.of(token);
         TensorInfo t = tensors.get(n);
         boolean inParam = mode == Mode.PARAM;
-        if (t != null || targets.containsKey(n)) {
+        if (t != null || (targets.containsKey(n) && !paramItems.containsKey(n))) { // assigning a parameter is reported at the assignment
             if (inParam) return paramRefersTo(at, "tensor", n);
             if (t == null || !t.readable()) return readBeforeAssigned(at, n);
             if (t.ranks == null) return new Typed(new Expr.Access(n, List.of()), Kind.ERROR);
