@@ -623,9 +623,12 @@ final class CascadeBuilder {
                 if (listOk && (listed.size() != reduced.size() || !new LinkedHashSet<>(listed).equals(new LinkedHashSet<>(reduced)))) {
                     Span listAt = spans.between(spans.of(reduce.op), spans.of(reduce.RPAREN().getSymbol()));
                     error(listAt, Code.REDUCTION_MISMATCH, String.join(", ", listed), String.join(", ", reduced))
-                            .hint(reduced.isEmpty()
+                            .hint(filledBatch(listed, written, full).isEmpty() ? (reduced.isEmpty()
                                     ? "no index is reduced here (every index is on the left); drop ':: " + opName + "(...)'"
-                                    : "write ':: " + opName + "(" + String.join(", ", reduced) + ")': the indices of the right-hand side that are not on the left");
+                                    : "write ':: " + opName + "(" + String.join(", ", reduced) + ")': the indices of the right-hand side that are not on the left")
+                                    : "'" + name + "' names no batch rank, so it has them all (" + String.join(", ", filledBatch(listed, written, full))
+                                    + " are on its left); to reduce a batch rank, declare '" + name + "' with the batch ranks it keeps, e.g. "
+                                    + name + "[" + batch.getFirst() + ", ...]");
                 }
             }
         }
@@ -641,6 +644,17 @@ final class CascadeBuilder {
             }
         }
         built.add(new Built(einsum, space, steps > 1));
+    }
+
+    /** The batch ranks in {@code listed} that a left-hand side got without writing them. */
+    private List<String> filledBatch(List<String> listed, List<String> written, List<IndexExpr> full) {
+        if (full == null) return List.of();
+        List<String> out = new ArrayList<>();
+        for (IndexExpr ix : full) {
+            String n = ix.plainIndex();
+            if (n != null && batch.contains(n) && listed.contains(n) && !written.contains(n)) out.add(n);
+        }
+        return out;
     }
 
     /** The full positions of an access written with {@code written}: leading batch ranks may be left out. */
