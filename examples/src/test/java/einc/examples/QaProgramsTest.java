@@ -10,10 +10,8 @@ import einc.ir.Dense;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.Source;
-import java.io.IOException;
-import java.nio.file.Files;
+import einc.testing.QaCorpus;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,23 +26,16 @@ import org.junit.jupiter.api.TestFactory;
  */
 class QaProgramsTest {
 
-    /** What a {@code .data} file holds: the cascade to run, parameters, inputs and expected outputs. */
-    private record Data(String cascade, Map<String, Double> params, Map<String, Dense> inputs, Map<String, Dense> expected) {}
-
     @TestFactory
-    Stream<DynamicTest> everyQaProgramMatchesItsIndependentExpectation() throws IOException {
+    Stream<DynamicTest> everyQaProgramMatchesItsIndependentExpectation() {
         Path dir = Ein.examples().resolve("src/test/resources/qa");
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.toString().endsWith(".ein")).sorted().toList();
-        }
-        assertTrue(files.size() >= 25, "expected at least 25 QA programs in " + dir);
-        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
+        List<QaCorpus.Program> programs = QaCorpus.programs(dir);
+        assertTrue(programs.size() >= 25, "expected at least 25 QA programs in " + dir);
+        return programs.stream().map(p -> DynamicTest.dynamicTest(p.file().getFileName().toString(), () -> check(p)));
     }
 
-    private static void check(Path file) throws IOException {
-        Data data = read(Path.of(file.toString().replaceAll("\\.ein$", ".data")));
-        List<Cascade> all = Frontend.compile(new Source(file.toString(), Files.readString(file)));
+    private static void check(QaCorpus.Program data) {
+        List<Cascade> all = Frontend.compile(new Source(data.file().toString(), data.source()));
         Cascade c = data.cascade() == null ? all.getFirst()
                 : all.stream().filter(x -> x.name().equals(data.cascade())).findFirst().orElseThrow();
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -67,27 +58,5 @@ class QaProgramsTest {
             assertTrue(Math.sqrt(diff) <= 1e-9 * Math.max(Math.sqrt(norm), 1e-30),
                     name + ": relative L2 error " + Math.sqrt(diff / Math.max(norm, 1e-300)));
         });
-    }
-
-    /** Lines: {@code cascade NAME}, {@code param NAME VALUE}, {@code input|expect NAME D1 D2 ... : V1 V2 ...}. */
-    private static Data read(Path path) throws IOException {
-        String cascade = null;
-        Map<String, Double> params = new LinkedHashMap<>();
-        Map<String, Dense> inputs = new LinkedHashMap<>(), expected = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(path)) {
-            String[] w = line.trim().split("\\s+");
-            switch (w[0]) {
-                case "cascade" -> cascade = w[1];
-                case "param" -> params.put(w[1], Double.parseDouble(w[2]));
-                case "input", "expect" -> {
-                    int colon = Arrays.asList(w).indexOf(":");
-                    int[] shape = Arrays.stream(w, 2, colon).mapToInt(Integer::parseInt).toArray();
-                    double[] values = Arrays.stream(w, colon + 1, w.length).mapToDouble(Double::parseDouble).toArray();
-                    (w[0].equals("input") ? inputs : expected).put(w[1], new Dense(shape, values));
-                }
-                default -> throw new IllegalStateException(path + ": unexpected line " + line);
-            }
-        }
-        return new Data(cascade, params, inputs, expected);
     }
 }

@@ -104,6 +104,7 @@ final class CascadeBuilder {
     private final Map<String, ParamItemContext> paramItems = new LinkedHashMap<>();
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final Map<String, Span> targets = new LinkedHashMap<>();       // names assigned anywhere, first target
+    private final Map<String, Span> statementTargets = new LinkedHashMap<>(); // names assigned by a statement (not an init)
     private final Map<String, Span> inits = new LinkedHashMap<>();
     private final Map<String, Span> known = new LinkedHashMap<>();         // index names, first use
     private final Map<String, String> extents = new LinkedHashMap<>();     // extent name -> index
@@ -279,6 +280,7 @@ final class CascadeBuilder {
             if (t == null) continue;
             targets.putIfAbsent(t.name.getText(), spans.of(t.name));
             if (item instanceof InitItemContext) inits.putIfAbsent(t.name.getText(), spans.of(item));
+            else statementTargets.putIfAbsent(t.name.getText(), spans.of(t.name));
         }
     }
 
@@ -621,9 +623,12 @@ final class CascadeBuilder {
                 if (listOk && (listed.size() != reduced.size() || !new LinkedHashSet<>(listed).equals(new LinkedHashSet<>(reduced)))) {
                     Span listAt = spans.between(spans.of(reduce.op), spans.of(reduce.RPAREN().getSymbol()));
                     error(listAt, Code.REDUCTION_MISMATCH, String.join(", ", listed), String.join(", ", reduced))
-                            .hint(reduced.isEmpty()
+                            .hint(filledBatch(listed, written, full).isEmpty() ? (reduced.isEmpty()
                                     ? "no index is reduced here (every index is on the left); drop ':: " + opName + "(...)'"
-                                    : "write ':: " + opName + "(" + String.join(", ", reduced) + ")': the indices of the right-hand side that are not on the left");
+                                    : "write ':: " + opName + "(" + String.join(", ", reduced) + ")': the indices of the right-hand side that are not on the left")
+                                    : "'" + name + "' names no batch rank, so it has them all (" + String.join(", ", filledBatch(listed, written, full))
+                                    + " are on its left); to reduce a batch rank, declare '" + name + "' with the batch ranks it keeps, e.g. "
+                                    + name + "[" + batch.getFirst() + ", ...]");
                 }
             }
         }
@@ -639,6 +644,17 @@ final class CascadeBuilder {
             }
         }
         built.add(new Built(einsum, space, steps > 1));
+    }
+
+    /** The batch ranks in {@code listed} that a left-hand side got without writing them. */
+    private List<String> filledBatch(List<String> listed, List<String> written, List<IndexExpr> full) {
+        if (full == null) return List.of();
+        List<String> out = new ArrayList<>();
+        for (IndexExpr ix : full) {
+            String n = ix.plainIndex();
+            if (n != null && batch.contains(n) && listed.contains(n) && !written.contains(n)) out.add(n);
+        }
+        return out;
     }
 
     /** The full positions of an access written with {@code written}: leading batch ranks may be left out. */
@@ -893,7 +909,7 @@ final class CascadeBuilder {
         Span at = spans.of(token);
         TensorInfo t = tensors.get(n);
         boolean inParam = mode == Mode.PARAM;
-        if (t != null || targets.containsKey(n)) {
+        if (t != null || (targets.containsKey(n) && !paramItems.containsKey(n))) { // assigning a parameter is reported at the assignment
             if (inParam) return paramRefersTo(at, "tensor", n);
             if (t == null || !t.readable()) return readBeforeAssigned(at, n);
             if (t.ranks == null) return new Typed(new Expr.Access(n, List.of()), Kind.ERROR);
@@ -991,7 +1007,60 @@ final class CascadeBuilder {
             return new Typed(new Expr.Const(0), Kind.ERROR);
         }
         unifyAccess(t, full, ctx);
+        if (!checkRecurrenceRead(t, full, ctx)) return new Typed(new Expr.Const(0), Kind.ERROR);
         return new Typed(new Expr.Access(n, full), Kind.NUMBER);
+    }
+
+    /**
+     * A recurrence runs its statements in textual order at each step (LANGUAGE.md §7), so entry
+     * {@code r + 1} of an iterative tensor exists only once its own statement has run in this step,
+     * and entries past {@code r + 1} only at later steps: reading them would read what is not
+     * computed yet. Returns false when the read is such a mistake (and reports it).
+     */
+    private boolean checkRecurrenceRead(TensorInfo t, List<IndexExpr> full, AccessExprContext ctx) {
+        int offset = full.size() - ctx.expr().size();
+        for (int i = 0; i < full.size(); i++) {
+            Rank rank = t.ranks.get(i);
+            if (!rank.iterative()) continue;
+            Long shift = shiftOf(full.get(i), rank.index());
+            if (shift == null || shift < 1) continue;
+            Span at = i >= offset ? spans.of(ctx.expr(i - offset)) : spans.of(ctx.name);
+            String entry = rank.index() + " + " + shift;
+            Span stepped = statementTargets.get(t.name);
+            if (shift > 1) {
+                error(at, Code.READ_BEFORE_ASSIGNED, text(ctx))
+                        .hint("at step " + rank.index() + " a recurrence has computed entries up to " + rank.index()
+                                + " + 1 only: read " + t.name + "[" + rank.index() + " + 1, ...] or earlier entries");
+                return false;
+            }
+            if (!t.assigned) {
+                Reported r = error(at, Code.READ_BEFORE_ASSIGNED, text(ctx));
+                if (t.name.equals(currentTarget))
+                    r.hint("this statement computes entry " + entry + " of '" + t.name + "': read entry " + rank.index() + " (the previous step's) instead");
+                else if (stepped != null)
+                    r.hint("each step runs its statements in order, and '" + t.name + "' gets entry " + entry + " at line " + stepped.line()
+                            + ": move that statement before this one, or read " + t.name + "[" + rank.index() + ", ...]");
+                else r.hint("read entry " + rank.index() + " of '" + t.name + "' instead");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code c} when {@code ix} is {@code index + c} (or {@code c + index}, {@code index - c}) for a literal c; else null. */
+    private static Long shiftOf(IndexExpr ix, String index) {
+        return switch (ix) {
+            case IndexExpr.Idx(String n) -> n.equals(index) ? 0L : null;
+            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr a, IndexExpr.Lit(long c)) when op == IndexExpr.IOp.ADD || op == IndexExpr.IOp.SUB -> {
+                Long inner = shiftOf(a, index);
+                yield inner == null ? null : op == IndexExpr.IOp.ADD ? inner + c : inner - c;
+            }
+            case IndexExpr.IBin(IndexExpr.IOp op, IndexExpr.Lit(long c), IndexExpr b) when op == IndexExpr.IOp.ADD -> {
+                Long inner = shiftOf(b, index);
+                yield inner == null ? null : inner + c;
+            }
+            default -> null;
+        };
     }
 
     private void unifyAccess(TensorInfo t, List<IndexExpr> full, AccessExprContext ctx) {

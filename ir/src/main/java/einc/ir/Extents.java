@@ -142,7 +142,8 @@ public final class Extents {
             if (shape.length != t.arity()) {
                 errors.add(Diagnostic.error(t.span(), Code.SHAPE_MISMATCH,
                         "input '" + name + "' has " + t.arity() + " ranks " + t.indexNames()
-                                + " but the array given has " + shape.length + " " + Arrays.toString(shape)));
+                                + " but the array given has " + shape.length + " " + Arrays.toString(shape))
+                        .withHint("give an array of " + t.arity() + " ranks " + t.indexNames() + ", in that order"));
                 return;
             }
             for (int i = 0; i < shape.length; i++) {
@@ -153,7 +154,8 @@ public final class Extents {
                     continue;
                 }
                 IndexDef d = defs.get(ix);
-                if (d != null && d.rule() instanceof IndexDef.Bound) give(ix, shape[i], name, t.span());
+                if (d != null && d.rule() instanceof IndexDef.Bound)
+                    give(ix, shape[i], "rank " + (i + 1) + " of '" + name + "'", t.span());
             }
         }
 
@@ -170,8 +172,16 @@ public final class Extents {
                 classSource.put(r, source);
                 classIndex.put(r, index);
             } else if (old != value) {
+                String other = classIndex.get(r);
+                String one = index.equals(other) ? "every rank indexed by '" + index + "' has one extent"
+                        : "'" + index + "' and '" + other + "' index a common rank, so they have one extent";
                 errors.add(Diagnostic.error(span, Code.EXTENT_CONFLICT, index, value, describe(source),
-                        old, describe(classSource.get(r)) + sameAs(index, classIndex.get(r))));
+                        old, describe(classSource.get(r)) + sameAs(index, other))
+                        .withHint(source.equals("--shape") && classSource.get(r).equals("--shape")
+                                ? one + ": give them one value"
+                                : source.equals("--shape") || classSource.get(r).equals("--shape")
+                                ? "give --shape " + index + "=N only with the extent the input arrays have, or leave it out"
+                                : one + ": give arrays that agree on it"));
             }
         }
 
@@ -199,7 +209,7 @@ public final class Extents {
                 }
             }
             for (IndexDef d : defs.values()) {
-                if (!out.containsKey(d.name()) && errors.stream().noneMatch(e -> e.code() == Code.EXTENT_CONFLICT)) {
+                if (!out.containsKey(d.name()) && errors.stream().noneMatch(e -> e.code() == Code.EXTENT_CONFLICT || e.code() == Code.SHAPE_MISMATCH)) {
                     errors.add(Diagnostic.error(d.span(), Code.EXTENT_UNDETERMINED, d.name())
                             .withHint("give it with --shape " + d.name() + "=N, or read an input that has this rank"));
                 }
@@ -212,7 +222,8 @@ public final class Extents {
                         String ix = t.ranks().get(i).index();
                         long want = out.get(ix);
                         if (e.getValue()[i] != want)
-                            errors.add(Diagnostic.error(t.span(), Code.EXTENT_CONFLICT, ix, e.getValue()[i], t.name(), want, "the split of '" + ix + "'"));
+                            errors.add(Diagnostic.error(t.span(), Code.EXTENT_CONFLICT, ix, e.getValue()[i], "rank " + (i + 1) + " of '" + t.name() + "'", want, "the split of '" + ix + "'")
+                                    .withHint("a split part's extent follows from the split: give an array with " + want + " at this rank"));
                     }
                 }
                 explicitParts.forEach((ix, given) -> {

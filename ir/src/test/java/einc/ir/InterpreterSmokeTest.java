@@ -139,4 +139,30 @@ class InterpreterSmokeTest {
         }
         assertEquals(3, Extents.bind(c, Map.of("X", new int[] {10}), Map.of("k1", 3L)).of("k1"));
     }
+
+    /**
+     * Inputs Q[p, e] and K[m, e] given with E = 3 and E = 5: one error naming both tensors, the rank
+     * of each and both extents, with a hint; an array of the wrong number of ranks is one error too
+     * (no follow-on "cannot be determined" for the ranks it would have bound).
+     */
+    @Test
+    void shapeMismatchesNameTensorRankAndBothExtents() {
+        Cascade c = new Cascade("t", List.of(), List.of(decl("Q", TensorDecl.Role.INPUT, "p", "e"), decl("K", TensorDecl.Role.INPUT, "m", "e")),
+                List.of(decl("S", TensorDecl.Role.OUTPUT, "p", "m")), List.of(), List.of(), List.of(),
+                List.of(bound("p"), bound("e"), bound("m")),
+                List.of(new Einsum(at("S", "p", "m"), new Binary(Op.MUL, at("Q", "p", "e"), at("K", "m", "e")),
+                        new Reduction(ReduceOp.SUM, List.of("e")), null, false, S)), S);
+        EincException e = assertThrows(EincException.class,
+                () -> Extents.bind(c, Map.of("Q", new int[] {2, 3}, "K", new int[] {4, 5}), Map.of()));
+        assertEquals(1, e.diagnostics().size(), e.getMessage());
+        Diagnostic d = e.diagnostics().getFirst();
+        assertEquals(Code.EXTENT_CONFLICT, d.code());
+        for (String part : List.of("'e'", "rank 2 of 'K'", "rank 2 of 'Q'", "5", "3"))
+            assertTrue(d.message().contains(part), part + " in " + d.message());
+        assertTrue(d.hint() != null && d.hint().contains("agree"), String.valueOf(d.hint()));
+        EincException ranks = assertThrows(EincException.class,
+                () -> Extents.bind(c, Map.of("Q", new int[] {2, 3}, "K", new int[] {4, 3, 1}), Map.of()));
+        assertEquals(List.of(Code.SHAPE_MISMATCH), ranks.diagnostics().stream().map(Diagnostic::code).toList());
+        assertTrue(ranks.diagnostics().getFirst().hint().contains("[m, e]"), ranks.diagnostics().getFirst().hint());
+    }
 }
