@@ -154,9 +154,9 @@ public final class NativeKernel {
                 if (rep == null) continue; // a split part: checked below
                 long v = t.dim(k) - (iterative ? 1 : 0);
                 Long old = classValue.putIfAbsent(rep, v);
-                if (old == null) classSource.put(rep, "input '" + e.getKey() + "' at rank " + k);
+                if (old == null) classSource.put(rep, "input '" + e.getKey() + "' at rank " + (k + 1));
                 else if (old != v)
-                    throw new IllegalArgumentException("input '" + e.getKey() + "' has extent " + v + " at rank " + k + " ('" + ix
+                    throw new IllegalArgumentException("input '" + e.getKey() + "' has extent " + v + " at rank " + (k + 1) + " ('" + ix
                             + "') but " + classSource.get(rep) + " says " + old);
             }
         }

@@ -109,7 +109,7 @@ public record Signature(String cascade, List<TensorSpec> inputs, List<TensorSpec
             long[] want = shape(t, out);
             for (int k = 0; k < want.length; k++)
                 if (e.getValue()[k] != want[k])
-                    throw new KernelException(role(t) + " '" + t.name() + "' has extent " + e.getValue()[k] + " at rank " + k
+                    throw new KernelException(role(t) + " '" + t.name() + "' has extent " + e.getValue()[k] + " at rank " + (k + 1)
                             + " ('" + t.ranks().get(k) + "') but the cascade needs " + want[k] + " there");
         }
         return out;
@@ -118,7 +118,7 @@ public record Signature(String cascade, List<TensorSpec> inputs, List<TensorSpec
     private void give(Map<String, Long> classValue, Map<String, String> classSource, IndexSpec ix, long v, String source, int rank, TensorSpec t) {
         String rep = ix.parent();
         Long old = classValue.get(rep);
-        String here = t == null ? "--shape" : role(t) + " '" + source + "' at rank " + rank + " ('" + ix.name() + "')";
+        String here = t == null ? "--shape" : role(t) + " '" + source + "' at rank " + (rank + 1) + " ('" + ix.name() + "')";
         if (old == null) {
             classValue.put(rep, v);
             classSource.put(rep, here);
