@@ -111,7 +111,7 @@ final class FusedAttention {
     String functions() {
         String base2Math = !base2 && softplusArg == null ? ""
                 : (avx512 ? VectorMath.EXP2_NEG_AVX512 : VectorMath.EXP2_NEG_PORTABLE) + "\n" + (softplusArg == null ? "" : VectorMath.SOFTPLUS2 + "\n");
-        return VectorMath.EXP + "\n" + base2Math + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
+        return VectorMath.EXP + "\n" + base2Math + VectorMath.FUNCTIONS + "\n" + (avx512 ? VectorMath.EXP_NEG_AVX512 + "\n" + VectorMath.FUNCTIONS_AVX512
                 : VectorMath.EXP_NEG_PORTABLE + "\n" + VectorMath.FUNCTIONS_PORTABLE);
     }
 

@@ -111,8 +111,13 @@ final class VectorMath {
             }
             """;
 
-    /** tanh, log1p on [0, 1], softplus and sigmoid through the general exp and divisions (any target). */
+    /** tanh, sigmoid and the division of {@link #FUNCTIONS} through the general exp and divisions (any target). */
     static final String FUNCTIONS_PORTABLE = """
+            define internal <16 x float> @einc.div.v16(<16 x float> %n, <16 x float> %d) alwaysinline nounwind {
+              %out = fdiv <16 x float> %n, %d
+              ret <16 x float> %out
+            }
+
             define internal <16 x float> @einc.tanh.v16(<16 x float> %x) alwaysinline nounwind {
               %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
               %z = fmul <16 x float> %x, %x
@@ -135,9 +140,23 @@ final class VectorMath {
               ret <16 x float> %out
             }
 
+            define internal <16 x float> @einc.sigmoid.v16(<16 x float> %x) alwaysinline nounwind {
+              %nx = fneg <16 x float> %x
+              %e = call <16 x float> @einc.exp.v16(<16 x float> %nx)
+              %d = fadd <16 x float> %e, splat (float 1.0)
+              %out = fdiv <16 x float> splat (float 1.0), %d
+              ret <16 x float> %out
+            }
+            """;
+
+    /**
+     * log1p on [0, 1] and softplus, on either target: through the target's {@code einc.div.v16}
+     * (a division, or {@code vrcp14ps} and one Newton step) and {@code einc.expneg.v16}.
+     */
+    static final String FUNCTIONS = """
             define internal <16 x float> @einc.log1p01.v16(<16 x float> %u) alwaysinline nounwind {
               %d = fadd <16 x float> %u, splat (float 2.0)
-              %s = fdiv <16 x float> %u, %d
+              %s = call <16 x float> @einc.div.v16(<16 x float> %u, <16 x float> %d)
               %z = fmul <16 x float> %s, %s
               %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0x3FB1111120000000), <16 x float> splat (float 0x3FB3B13B20000000))
               %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0x3FB745D180000000))
@@ -154,26 +173,18 @@ final class VectorMath {
             define internal <16 x float> @einc.softplus.v16(<16 x float> %x) alwaysinline nounwind {
               %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
               %nx = fneg <16 x float> %ax
-              %u = call <16 x float> @einc.exp.v16(<16 x float> %nx)
+              %u = call <16 x float> @einc.expneg.v16(<16 x float> %nx)
               %l = call <16 x float> @einc.log1p01.v16(<16 x float> %u)
               %pos = call <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> zeroinitializer)
               %out = fadd <16 x float> %pos, %l
               ret <16 x float> %out
             }
-
-            define internal <16 x float> @einc.sigmoid.v16(<16 x float> %x) alwaysinline nounwind {
-              %nx = fneg <16 x float> %x
-              %e = call <16 x float> @einc.exp.v16(<16 x float> %nx)
-              %d = fadd <16 x float> %e, splat (float 1.0)
-              %out = fdiv <16 x float> splat (float 1.0), %d
-              ret <16 x float> %out
-            }
             """;
 
     /**
-     * The same functions on AVX-512: every exp argument made at most 0 ({@code tanh} from
-     * {@code exp(-2|x|)}, {@code sigmoid} from {@code exp(-|x|)}) so that the lean
-     * {@code einc.expneg.v16} serves, and divisions as {@code vrcp14ps} plus one Newton step.
+     * tanh, sigmoid and the division of {@link #FUNCTIONS} on AVX-512: every exp argument made at
+     * most 0 ({@code tanh} from {@code exp(-2|x|)}, {@code sigmoid} from {@code exp(-|x|)}) so that
+     * the lean {@code einc.expneg.v16} serves, and divisions as {@code vrcp14ps} plus one Newton step.
      */
     static final String FUNCTIONS_AVX512 = """
             define internal <16 x float> @einc.rcp.v16(<16 x float> %d) alwaysinline nounwind {
@@ -181,6 +192,12 @@ final class VectorMath {
               %nd = fneg <16 x float> %d
               %e = call <16 x float> @llvm.fma.v16f32(<16 x float> %nd, <16 x float> %r, <16 x float> splat (float 1.0))
               %out = call <16 x float> @llvm.fma.v16f32(<16 x float> %r, <16 x float> %e, <16 x float> %r)
+              ret <16 x float> %out
+            }
+
+            define internal <16 x float> @einc.div.v16(<16 x float> %n, <16 x float> %d) alwaysinline nounwind {
+              %inv = call <16 x float> @einc.rcp.v16(<16 x float> %d)
+              %out = fmul <16 x float> %n, %inv
               ret <16 x float> %out
             }
 
@@ -204,33 +221,6 @@ final class VectorMath {
               %sbig = select <16 x i1> %neg, <16 x float> %nbig, <16 x float> %big
               %isSmall = fcmp olt <16 x float> %ax, splat (float 0x3FE4000000000000)
               %out = select <16 x i1> %isSmall, <16 x float> %small, <16 x float> %sbig
-              ret <16 x float> %out
-            }
-
-            define internal <16 x float> @einc.log1p01.v16(<16 x float> %u) alwaysinline nounwind {
-              %d = fadd <16 x float> %u, splat (float 2.0)
-              %inv = call <16 x float> @einc.rcp.v16(<16 x float> %d)
-              %s = fmul <16 x float> %u, %inv
-              %z = fmul <16 x float> %s, %s
-              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0x3FB1111120000000), <16 x float> splat (float 0x3FB3B13B20000000))
-              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0x3FB745D180000000))
-              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FBC71C720000000))
-              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0x3FC24924A0000000))
-              %c5 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %z, <16 x float> splat (float 0x3FC99999A0000000))
-              %c6 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c5, <16 x float> %z, <16 x float> splat (float 0x3FD5555560000000))
-              %zs = fmul <16 x float> %z, %s
-              %t = call <16 x float> @llvm.fma.v16f32(<16 x float> %c6, <16 x float> %zs, <16 x float> %s)
-              %out = fadd <16 x float> %t, %t
-              ret <16 x float> %out
-            }
-
-            define internal <16 x float> @einc.softplus.v16(<16 x float> %x) alwaysinline nounwind {
-              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
-              %nx = fneg <16 x float> %ax
-              %u = call <16 x float> @einc.expneg.v16(<16 x float> %nx)
-              %l = call <16 x float> @einc.log1p01.v16(<16 x float> %u)
-              %pos = call <16 x float> @llvm.maxnum.v16f32(<16 x float> %x, <16 x float> zeroinitializer)
-              %out = fadd <16 x float> %pos, %l
               ret <16 x float> %out
             }
 
