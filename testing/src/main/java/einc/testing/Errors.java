@@ -37,4 +37,21 @@ public final class Errors {
         }
         return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
     }
+
+    /**
+     * Fails unless {@code got} agrees with the reference {@code want}: NaN exactly where the
+     * reference is NaN (an entry left NaN elsewhere was not written: outputs are poisoned with NaN
+     * before a run), the same infinities, and the finite entries within {@code tolerance}
+     * ({@link #relativeL2Finite}). {@code what} names the output in the message.
+     */
+    public static void assertAgrees(String what, double[] got, double[] want, double tolerance) {
+        if (got.length != want.length) throw new AssertionError(what + ": " + got.length + " entries, want " + want.length);
+        for (int i = 0; i < want.length; i++) {
+            if (Double.isNaN(want[i]) && !Double.isNaN(got[i])) throw new AssertionError(what + "[" + i + "]: want NaN, got " + got[i]);
+            if (!Double.isNaN(want[i]) && Double.isNaN(got[i])) throw new AssertionError(what + "[" + i + "] not written or NaN (want " + want[i] + ")");
+            if (Double.isInfinite(want[i]) && got[i] != want[i]) throw new AssertionError(what + "[" + i + "]: want " + want[i] + ", got " + got[i]);
+        }
+        double err = relativeL2Finite(got, want);
+        if (!(err < tolerance)) throw new AssertionError(what + ": relative L2 error " + err);
+    }
 }

@@ -13,9 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Runs a kernel and the reference interpreter on the same fresh random inputs and compares. */
 final class Check {
@@ -54,16 +51,7 @@ final class Check {
         }
         kernel.run(in, out, params);
         for (TensorDecl t : c.outputs()) {
-            double[] w = want.get(t.name()).data();
-            double[] g = out.get(t.name()).toDoubleArray();
-            assertEquals(w.length, g.length);
-            for (int i = 0; i < w.length; i++) {
-                if (Double.isNaN(w[i])) assertTrue(Double.isNaN(g[i]), t.name() + "[" + i + "]: want NaN, got " + g[i]);
-                else if (Double.isNaN(g[i])) fail(c.name() + " " + extents + ": " + t.name() + "[" + i + "] not written or NaN (want " + w[i] + ")");
-                else if (Double.isInfinite(w[i])) assertEquals(w[i], g[i], t.name() + "[" + i + "]");
-            }
-            double rel = Errors.relativeL2Finite(g, w);
-            assertTrue(rel < tolerance, c.name() + " " + extents + ": " + t.name() + " relative L2 error " + rel);
+            Errors.assertAgrees(c.name() + " " + extents + ": " + t.name(), out.get(t.name()).toDoubleArray(), want.get(t.name()).data(), tolerance);
         }
     }
 }
