@@ -554,13 +554,7 @@ final class FusedAttention {
             String lin = b.let("fmul double " + f64(bd.cp()) + ", " + pd);
             if (bd.c0() != null) lin = b.let("fadd double " + lin + ", " + l.number(bd.c0()));
             if (bd.cm() == 0) {
-                String pred = switch (bd.op()) {
-                    case LT -> "olt";
-                    case LE -> "ole";
-                    case GT -> "ogt";
-                    case GE -> "oge";
-                    default -> "oeq";
-                };
+                String pred = IrBuilder.fcmp(bd.op());
                 String holds = b.let("fcmp " + pred + " double " + lin + ", 0.0");
                 hi = b.select(holds, "i64", hi, lo);
                 continue;
@@ -692,14 +686,7 @@ final class FusedAttention {
                 }
                 case Expr.Binary(Expr.Op op, Expr x, Expr y) when op.isComparison() -> {
                     String l = number(x), r = number(y);
-                    String pred = switch (op) {
-                        case LT -> "olt";
-                        case LE -> "ole";
-                        case GT -> "ogt";
-                        case GE -> "oge";
-                        case EQ -> "oeq";
-                        default -> "une";
-                    };
+                    String pred = IrBuilder.fcmp(op);
                     yield new Val(b.let("fcmp " + pred + " " + fty() + " " + l + ", " + r), true);
                 }
                 case Expr.Binary(Expr.Op op, Expr x, Expr y) -> {

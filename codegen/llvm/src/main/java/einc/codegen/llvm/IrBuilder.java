@@ -1,5 +1,6 @@
 package einc.codegen.llvm;
 
+import einc.ir.Expr;
 import einc.ir.IndexExpr;
 
 import java.util.ArrayList;
@@ -209,6 +210,19 @@ final class IrBuilder {
     /** The function: {@code define} line, entry block with the allocas, body, closing brace. */
     String finish(String header) {
         return header + " {\nentry:\n" + allocas + "  br label %start\nstart:\n" + body + "}\n";
+    }
+
+    /** The ordered {@code fcmp} predicate of a comparison ({@code !=} is unordered: true when a side is NaN). */
+    static String fcmp(Expr.Op op) {
+        return switch (op) {
+            case LT -> "olt";
+            case LE -> "ole";
+            case GT -> "ogt";
+            case GE -> "oge";
+            case EQ -> "oeq";
+            case NE -> "une";
+            default -> throw new IllegalArgumentException("not a comparison: " + op);
+        };
     }
 
     /** An f32 constant in the hexadecimal form LLVM IR requires (the double of the rounded float). */

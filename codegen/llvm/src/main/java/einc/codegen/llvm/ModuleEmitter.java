@@ -693,14 +693,7 @@ public final class ModuleEmitter {
             String miss = b.or(a.miss(), bv.miss()), abs = b.or(a.abs(), bv.abs());
             String l = a.v(), r = bv.v();
             if (op.isComparison()) {
-                String pred = switch (op) {
-                    case LT -> "olt";
-                    case LE -> "ole";
-                    case GT -> "ogt";
-                    case GE -> "oge";
-                    case EQ -> "oeq";
-                    default -> "une";
-                };
+                String pred = IrBuilder.fcmp(op);
                 return new Value(b.let("fcmp " + pred + " float " + l + ", " + r), true, miss, abs);
             }
             String v = switch (op) {
