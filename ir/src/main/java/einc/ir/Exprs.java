@@ -38,6 +38,19 @@ public final class Exprs {
         }
     }
 
+    /**
+     * The operands of a chain of {@code op}, left to right, added to {@code out}: {@code a * (b * c)}
+     * under {@code MUL} gives a, b, c, and an expression that is not an {@code op} is its own one operand.
+     */
+    public static void collectOperands(Expr e, Expr.Op op, Collection<Expr> out) {
+        if (e instanceof Expr.Binary(Expr.Op o, Expr a, Expr b) && o == op) {
+            collectOperands(a, op, out);
+            collectOperands(b, op, out);
+        } else {
+            out.add(e);
+        }
+    }
+
     /** Adds the index variables of {@code e} (in accesses and as values) to {@code out}, in order of appearance. */
     public static void collectIndices(Expr e, Collection<String> out) {
         forEach(e, node -> {

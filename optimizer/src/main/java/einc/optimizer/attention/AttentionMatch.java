@@ -152,7 +152,7 @@ public final class AttentionMatch {
             require(dot.reduceOp() == ReduceOp.SUM && dot.reducedIndices().size() == 1, "the first statement is not a sum over one index");
             String e = dot.reducedIndices().getFirst();
             List<Expr> factors = new ArrayList<>();
-            flatten(dot.body(), factors);
+            Exprs.collectOperands(dot.body(), Expr.Op.MUL, factors);
             List<Expr.Access> accesses = new ArrayList<>();
             List<Expr> scale = new ArrayList<>();
             for (Expr x : factors) {
@@ -162,7 +162,7 @@ public final class AttentionMatch {
             require(accesses.size() == 2, "the dot product does not multiply two tensors");
             for (Expr x : scale) requireUniform(x, "the dot product's factor");
             List<Expr> mask = new ArrayList<>();
-            if (dot.where() != null) conjuncts(dot.where(), mask);
+            if (dot.where() != null) Exprs.collectOperands(dot.where(), Expr.Op.AND, mask);
             String score = dot.tensor();
             // 2. Element-wise modifications of the scores.
             Expr mod = null;
@@ -171,7 +171,7 @@ public final class AttentionMatch {
                 require(local(s.target(), 2).equals(sIx), "score modification '" + s.tensor() + "' changes the rank order");
                 Expr applied = substitute(s.body(), score, sIx);
                 mod = mod == null ? applied : compose(applied, mod);
-                if (s.where() != null) conjuncts(s.where(), mask);
+                if (s.where() != null) Exprs.collectOperands(s.where(), Expr.Op.AND, mask);
                 score = s.tensor();
             }
             // 3. The normalization: softmax (max, exp, sum), l1 (a sum of the weights) or none.
@@ -318,24 +318,6 @@ public final class AttentionMatch {
 
         private static boolean reads(Expr x, String tensor) {
             return Exprs.tensorsRead(x).contains(tensor);
-        }
-
-        private static void flatten(Expr x, List<Expr> out) {
-            if (x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL) {
-                flatten(a, out);
-                flatten(b, out);
-            } else {
-                out.add(x);
-            }
-        }
-
-        private static void conjuncts(Expr x, List<Expr> out) {
-            if (x instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.AND) {
-                conjuncts(a, out);
-                conjuncts(b, out);
-            } else {
-                out.add(x);
-            }
         }
 
         /** {@code x} with reads of {@code score} at the score indices replaced by {@link #SCORE}. */

@@ -224,7 +224,7 @@ public final class OnlineForm {
          */
         private boolean hasOneExpFactor(Expr body) {
             List<Expr> factors = new ArrayList<>();
-            factors(body, factors);
+            Exprs.collectOperands(body, Expr.Op.MUL, factors);
             int found = 0;
             for (Expr f : factors) {
                 Einsum def = f instanceof Expr.Access a ? defs.get(a.tensor()) : null;
@@ -402,15 +402,6 @@ public final class OnlineForm {
         private static int iterativePosition(TensorDecl t) {
             for (int i = 0; i < t.arity(); i++) if (t.ranks().get(i).iterative()) return i;
             return -1;
-        }
-
-        private static void factors(Expr e, List<Expr> out) {
-            if (e instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL) {
-                factors(a, out);
-                factors(b, out);
-            } else {
-                out.add(e);
-            }
         }
     }
 }

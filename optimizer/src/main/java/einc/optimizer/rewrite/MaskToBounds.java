@@ -3,6 +3,7 @@ package einc.optimizer.rewrite;
 import einc.ir.Cascade;
 import einc.ir.Einsum;
 import einc.ir.Expr;
+import einc.ir.Exprs;
 import einc.ir.Split;
 
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ public final class MaskToBounds implements Rewrite {
             Einsum s = c.statements().get(i);
             if (s.where() == null) continue;
             List<Expr> conjuncts = new ArrayList<>();
-            conjuncts(s.where(), conjuncts);
+            Exprs.collectOperands(s.where(), Expr.Op.AND, conjuncts);
             List<Bound> bounds = new ArrayList<>();
             boolean exact = true;
             List<Expr> affine = new ArrayList<>();
@@ -103,15 +104,6 @@ public final class MaskToBounds implements Rewrite {
             out.add(new StatementBounds(i, s.tensor(), bounds, tiles, exact));
         }
         return out;
-    }
-
-    private static void conjuncts(Expr e, List<Expr> out) {
-        if (e instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.AND) {
-            conjuncts(a, out);
-            conjuncts(b, out);
-        } else {
-            out.add(e);
-        }
     }
 
     /** The bounds one comparison implies on each index with coefficient ±1, or null when it is not affine. */

@@ -75,17 +75,8 @@ final class Rewriting {
     /** The factors of a product tree {@code a * b * c}; a single non-product is one factor. */
     static List<Expr> factors(Expr e) {
         List<Expr> out = new ArrayList<>();
-        collectFactors(e, out);
+        Exprs.collectOperands(e, Expr.Op.MUL, out);
         return out;
-    }
-
-    private static void collectFactors(Expr e, List<Expr> out) {
-        if (e instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL) {
-            collectFactors(a, out);
-            collectFactors(b, out);
-        } else {
-            out.add(e);
-        }
     }
 
     /** The product of {@code factors}, left-associated; 1 when empty. */

@@ -154,7 +154,7 @@ public final class AttentionRecognizer {
         r.put(m, M);
         if (s.where() != null) masks.add(inline(s.where(), r));
         List<Expr> factors = new ArrayList<>();
-        factors(s.body(), factors);
+        Exprs.collectOperands(s.body(), Expr.Op.MUL, factors);
         Expr.Access v = null;
         Expr weight = null;
         for (Expr fct : factors) {
@@ -179,15 +179,6 @@ public final class AttentionRecognizer {
             if (n != null && canonical.equals(ren.get(n))) return true;
         }
         return false;
-    }
-
-    private static void factors(Expr e, List<Expr> out) {
-        if (e instanceof Expr.Binary(Expr.Op op, Expr a, Expr b) && op == Expr.Op.MUL) {
-            factors(a, out);
-            factors(b, out);
-        } else {
-            out.add(e);
-        }
     }
 
     private static void conjuncts(Expr e, List<Expr> out) {
@@ -308,7 +299,7 @@ public final class AttentionRecognizer {
         rr.put(red, E);
         if (def.where() != null) masks.add(inline(def.where(), r));
         List<Expr> fs = new ArrayList<>();
-        factors(def.body(), fs);
+        Exprs.collectOperands(def.body(), Expr.Op.MUL, fs);
         Expr.Access qa = null, ka = null;
         Expr scale = null;
         for (Expr fct : fs) {

@@ -469,7 +469,7 @@ public final class ModuleEmitter {
             String lo = "0", hi = ext.get(ix);
             if (s == null || s.where() == null) return new String[] {lo, hi};
             List<Expr> conjuncts = new ArrayList<>();
-            conjuncts(s.where(), conjuncts);
+            Exprs.collectOperands(s.where(), Expr.Op.AND, conjuncts);
             for (Expr e : conjuncts) {
                 if (!(e instanceof Expr.Binary(Expr.Op op, Expr.IndexValue(String a), Expr.IndexValue(String x)))) continue;
                 Expr.Op o = op;
@@ -489,15 +489,6 @@ public final class ModuleEmitter {
                 }
             }
             return new String[] {lo, hi};
-        }
-
-        private void conjuncts(Expr e, List<Expr> out) {
-            if (e instanceof Expr.Binary(Expr.Op op, Expr x, Expr y) && op == Expr.Op.AND) {
-                conjuncts(x, out);
-                conjuncts(y, out);
-            } else {
-                out.add(e);
-            }
         }
 
         private String min(String a, String x) {
