@@ -111,32 +111,19 @@ final class VectorMath {
             }
             """;
 
-    /** tanh, sigmoid and the division of {@link #FUNCTIONS} through the general exp and divisions (any target). */
+    /** sigmoid and the parts of {@link #FUNCTIONS} that differ by target (a division, tanh above 0.625), through the general exp and divisions (any target). */
     static final String FUNCTIONS_PORTABLE = """
             define internal <16 x float> @einc.div.v16(<16 x float> %n, <16 x float> %d) alwaysinline nounwind {
               %out = fdiv <16 x float> %n, %d
               ret <16 x float> %out
             }
 
-            define internal <16 x float> @einc.tanh.v16(<16 x float> %x) alwaysinline nounwind {
-              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
-              %z = fmul <16 x float> %x, %x
-              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0xBF775E1D40000000), <16 x float> splat (float 0x3F952269C0000000))
-              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0xBFAB83C5A0000000))
-              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FC1107260000000))
-              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0xBFD5555320000000))
-              %zx = fmul <16 x float> %z, %x
-              %small = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %zx, <16 x float> %x)
+            define internal <16 x float> @einc.tanh.big.v16(<16 x float> %ax) alwaysinline nounwind {
               %two = fadd <16 x float> %ax, %ax
               %e = call <16 x float> @einc.exp.v16(<16 x float> %two)
               %e1 = fadd <16 x float> %e, splat (float 1.0)
               %q = fdiv <16 x float> splat (float 2.0), %e1
-              %big = fsub <16 x float> splat (float 1.0), %q
-              %neg = fcmp olt <16 x float> %x, zeroinitializer
-              %nbig = fneg <16 x float> %big
-              %sbig = select <16 x i1> %neg, <16 x float> %nbig, <16 x float> %big
-              %isSmall = fcmp olt <16 x float> %ax, splat (float 0x3FE4000000000000)
-              %out = select <16 x i1> %isSmall, <16 x float> %small, <16 x float> %sbig
+              %out = fsub <16 x float> splat (float 1.0), %q
               ret <16 x float> %out
             }
 
@@ -150,10 +137,29 @@ final class VectorMath {
             """;
 
     /**
-     * log1p on [0, 1] and softplus, on either target: through the target's {@code einc.div.v16}
-     * (a division, or {@code vrcp14ps} and one Newton step) and {@code einc.expneg.v16}.
+     * tanh, log1p on [0, 1] and softplus, on either target: through the target's
+     * {@code einc.tanh.big.v16} (tanh of |x| >= 0.625), {@code einc.div.v16} (a division, or
+     * {@code vrcp14ps} and one Newton step) and {@code einc.expneg.v16}.
      */
     static final String FUNCTIONS = """
+            define internal <16 x float> @einc.tanh.v16(<16 x float> %x) alwaysinline nounwind {
+              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
+              %z = fmul <16 x float> %x, %x
+              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0xBF775E1D40000000), <16 x float> splat (float 0x3F952269C0000000))
+              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0xBFAB83C5A0000000))
+              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FC1107260000000))
+              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0xBFD5555320000000))
+              %zx = fmul <16 x float> %z, %x
+              %small = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %zx, <16 x float> %x)
+              %big = call <16 x float> @einc.tanh.big.v16(<16 x float> %ax)
+              %neg = fcmp olt <16 x float> %x, zeroinitializer
+              %nbig = fneg <16 x float> %big
+              %sbig = select <16 x i1> %neg, <16 x float> %nbig, <16 x float> %big
+              %isSmall = fcmp olt <16 x float> %ax, splat (float 0x3FE4000000000000)
+              %out = select <16 x i1> %isSmall, <16 x float> %small, <16 x float> %sbig
+              ret <16 x float> %out
+            }
+
             define internal <16 x float> @einc.log1p01.v16(<16 x float> %u) alwaysinline nounwind {
               %d = fadd <16 x float> %u, splat (float 2.0)
               %s = call <16 x float> @einc.div.v16(<16 x float> %u, <16 x float> %d)
@@ -182,7 +188,7 @@ final class VectorMath {
             """;
 
     /**
-     * tanh, sigmoid and the division of {@link #FUNCTIONS} on AVX-512: every exp argument made at
+     * sigmoid and the target's parts of {@link #FUNCTIONS} on AVX-512: every exp argument made at
      * most 0 ({@code tanh} from {@code exp(-2|x|)}, {@code sigmoid} from {@code exp(-|x|)}) so that
      * the lean {@code einc.expneg.v16} serves, and divisions as {@code vrcp14ps} plus one Newton step.
      */
@@ -201,26 +207,13 @@ final class VectorMath {
               ret <16 x float> %out
             }
 
-            define internal <16 x float> @einc.tanh.v16(<16 x float> %x) alwaysinline nounwind {
-              %ax = call <16 x float> @llvm.fabs.v16f32(<16 x float> %x)
-              %z = fmul <16 x float> %x, %x
-              %c1 = call <16 x float> @llvm.fma.v16f32(<16 x float> %z, <16 x float> splat (float 0xBF775E1D40000000), <16 x float> splat (float 0x3F952269C0000000))
-              %c2 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c1, <16 x float> %z, <16 x float> splat (float 0xBFAB83C5A0000000))
-              %c3 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c2, <16 x float> %z, <16 x float> splat (float 0x3FC1107260000000))
-              %c4 = call <16 x float> @llvm.fma.v16f32(<16 x float> %c3, <16 x float> %z, <16 x float> splat (float 0xBFD5555320000000))
-              %zx = fmul <16 x float> %z, %x
-              %small = call <16 x float> @llvm.fma.v16f32(<16 x float> %c4, <16 x float> %zx, <16 x float> %x)
+            define internal <16 x float> @einc.tanh.big.v16(<16 x float> %ax) alwaysinline nounwind {
               %m2 = fmul <16 x float> %ax, splat (float -2.0)
               %e = call <16 x float> @einc.expneg.v16(<16 x float> %m2)
               %num = fsub <16 x float> splat (float 1.0), %e
               %den = fadd <16 x float> splat (float 1.0), %e
               %inv = call <16 x float> @einc.rcp.v16(<16 x float> %den)
-              %big = fmul <16 x float> %num, %inv
-              %neg = fcmp olt <16 x float> %x, zeroinitializer
-              %nbig = fneg <16 x float> %big
-              %sbig = select <16 x i1> %neg, <16 x float> %nbig, <16 x float> %big
-              %isSmall = fcmp olt <16 x float> %ax, splat (float 0x3FE4000000000000)
-              %out = select <16 x i1> %isSmall, <16 x float> %small, <16 x float> %sbig
+              %out = fmul <16 x float> %num, %inv
               ret <16 x float> %out
             }
 
