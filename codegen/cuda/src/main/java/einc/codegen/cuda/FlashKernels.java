@@ -35,9 +35,22 @@ final class FlashKernels {
      * {@code mmaKeyTile128} (D=128), Q fragments kept in registers for head dimensions up to
      * {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32 inputs on tensor cores as
      * split-precision tf32 ({@code f32TensorCores}, key tiles of {@code f32KeyTile} at D=64 and 32 at
-     * D=128) or on SIMT.
+     * D=128) or on SIMT; {@code mmaSplit64}/{@code mmaSplit128} (1 or 2) sub-tiles of a key tile on the
+     * tensor-core path, the scores of the second issued before the weights of the first (a probe: 2 was
+     * within 1% of 1 for l1 weights on the H100, bench/gpu/NOTES.md, so every shipped tuning takes 1).
      */
-    record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128) {
+    record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128,
+            int mmaSplit64, int mmaSplit128) {
+        Tuning {
+            for (int[] ks : new int[][] {{mmaKeyTile, mmaSplit64}, {mmaKeyTile128, mmaSplit128}})
+                if ((ks[1] != 1 && ks[1] != 2) || ks[0] % (16 * ks[1]) != 0)
+                    throw new IllegalArgumentException("a key tile of " + ks[0] + " cannot be split in " + ks[1] + " sub-tiles of a multiple of 16 keys");
+        }
+
+        Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128) {
+            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile128, 1, 1);
+        }
+
         Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile) {
             this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile);
         }
@@ -231,6 +244,8 @@ final class FlashKernels {
                 .replace("%F32BN%", Integer.toString(tuning.f32KeyTile()))
                 .replace("%BN%", Integer.toString(tuning.mmaKeyTile()))
                 .replace("%BN128%", Integer.toString(tuning.mmaKeyTile128()))
+                .replace("%KS64%", Integer.toString(tuning.mmaSplit64()))
+                .replace("%KS128%", Integer.toString(tuning.mmaSplit128()))
                 .replace("%SLOPE%", slope == null ? "" : "  const float sl2 = einc_slope(a, prm" + batchArgs + ") * LOG2E;\n")
                 .replace("%WEIGHT%", slope != null ? (softmax ? "s[mt][j][e] * sl2" : "einc_sp2(s[mt][j][e] * sl2)")
                         : "einc_score(a, prm" + batchArgs + ", row, key, s[mt][j][e])" + (softmax ? " * LOG2E" : ""))
@@ -350,11 +365,14 @@ final class FlashKernels {
             #define EINC_QREG_MAX %QREG%
             #define EINC_BN %BN%
             #define EINC_BN128 %BN128%
+            #define EINC_KS64 %KS64%
+            #define EINC_KS128 %KS128%
             template<int DP>
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
               // 4 warps, each EINC_MT tiles of 16 query rows: every K/V fragment read from shared memory feeds EINC_MT mmas
               constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = DP <= 64 ? EINC_BN : EINC_BN128, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
+              constexpr int KS = DP <= 64 ? EINC_KS64 : EINC_KS128, JS = NT / KS;  // sub-tiles of a key tile, 8-key blocks a sub-tile
             %ROWS%
               constexpr bool QREG = DP <= EINC_QREG_MAX;  // Q fragments in registers, else re-read from shared memory per tile
               constexpr bool QALIAS = QREG && BM == BN;      // Q staged in the second V tile until it is in registers
@@ -426,33 +444,43 @@ final class FlashKernels {
                 __syncthreads();
                 const unsigned short* cK = sK + buf * BN * LD;
                 const unsigned short* cV = sV + buf * BN * LD;
+            """;
+
+    /**
+     * Q K^T of one sub-tile of a key tile (bf16/f16): a lambda over the sub-tile's tag, the scores of keys
+     * [J0 * 8, (J0 + JS) * 8) of the tile into {@code s}.
+     */
+    private static final String MMA_QK = """
                 float s[MT][NT][4];
-                #pragma unroll
-                for (int mt = 0; mt < MT; ++mt)
+                auto qk = [&](auto stag) {
+                  constexpr int J0 = decltype(stag)::value * JS;
                   #pragma unroll
-                  for (int j = 0; j < NT; ++j) { s[mt][j][0] = s[mt][j][1] = s[mt][j][2] = s[mt][j][3] = 0.f; }
-                #pragma unroll
-                for (int kk = 0; kk < KQ; ++kk) {
-                  const int mat = lane >> 3;
-                  if (!QREG) {
+                  for (int mt = 0; mt < MT; ++mt)
                     #pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                      const unsigned short* p = sQ + (wrow + mt * 16 + (mat & 1) * 8 + (lane & 7)) * LD + kk * 16 + (mat >> 1) * 8;
-                      einc_ldm_x4(qf[mt][0][0], qf[mt][0][1], qf[mt][0][2], qf[mt][0][3], p);
+                    for (int j = J0; j < J0 + JS; ++j) { s[mt][j][0] = s[mt][j][1] = s[mt][j][2] = s[mt][j][3] = 0.f; }
+                  #pragma unroll
+                  for (int kk = 0; kk < KQ; ++kk) {
+                    const int mat = lane >> 3;
+                    if (!QREG) {
+                      #pragma unroll
+                      for (int mt = 0; mt < MT; ++mt) {
+                        const unsigned short* p = sQ + (wrow + mt * 16 + (mat & 1) * 8 + (lane & 7)) * LD + kk * 16 + (mat >> 1) * 8;
+                        einc_ldm_x4(qf[mt][0][0], qf[mt][0][1], qf[mt][0][2], qf[mt][0][3], p);
+                      }
+                    }
+                    #pragma unroll
+                    for (int j = J0; j < J0 + JS; j += 2) {
+                      const unsigned short* p = cK + (j * 8 + (mat >> 1) * 8 + (lane & 7)) * LD + kk * 16 + (mat & 1) * 8;
+                      unsigned b0, b1, b2, b3;
+                      einc_ldm_x4(b0, b1, b2, b3, p);
+                      #pragma unroll
+                      for (int mt = 0; mt < MT; ++mt) {
+                        einc_mma(s[mt][j], qf[mt][QREG ? kk : 0], b0, b1);
+                        einc_mma(s[mt][j + 1], qf[mt][QREG ? kk : 0], b2, b3);
+                      }
                     }
                   }
-                  #pragma unroll
-                  for (int j = 0; j < NT; j += 2) {
-                    const unsigned short* p = cK + (j * 8 + (mat >> 1) * 8 + (lane & 7)) * LD + kk * 16 + (mat & 1) * 8;
-                    unsigned b0, b1, b2, b3;
-                    einc_ldm_x4(b0, b1, b2, b3, p);
-                    #pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                      einc_mma(s[mt][j], qf[mt][QREG ? kk : 0], b0, b1);
-                      einc_mma(s[mt][j + 1], qf[mt][QREG ? kk : 0], b2, b3);
-                    }
-                  }
-                }
+                };
             """;
 
     /**
@@ -598,9 +626,12 @@ final class FlashKernels {
             """;
 
     /** Scores to weights for both tensor-core kernels: mask, online softmax or sums; %RESCALE% applies the new row maximum to O. */
-    private static final String WEIGHTS = """
+    private static final String TILE_BOUNDS = """
                 const long long k0 = t * BN;
                 const bool full = EINC_EXACT && k0 + BN <= M_ && k0 + BN - 1 < einc_key_hi(a, prm%BATCH%, p0) && k0 >= einc_key_lo(a, prm%BATCH%, plast);
+            """;
+
+    private static final String WEIGHTS = """
                 #pragma unroll
                 for (int mt = 0; mt < MT; ++mt) {
                   const int r0 = (int)p0 + wrow + mt * 16 + (lane >> 2), r1 = r0 + 8;
@@ -660,29 +691,48 @@ final class FlashKernels {
 
     /** P.V of the bf16/f16 kernel: P packed from the score registers as the A fragments, V by ldmatrix.trans. */
     private static final String MMA_PV = """
-                #pragma unroll
-                for (int kk = 0; kk < BN / 16; ++kk) {
-                  unsigned pa[MT][4];
+                auto pv = [&](auto stag) {
+                  constexpr int J0 = decltype(stag)::value * JS;
                   #pragma unroll
-                  for (int mt = 0; mt < MT; ++mt) {
-                    pa[mt][0] = einc_pack(s[mt][2 * kk][0], s[mt][2 * kk][1]);
-                    pa[mt][1] = einc_pack(s[mt][2 * kk][2], s[mt][2 * kk][3]);
-                    pa[mt][2] = einc_pack(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
-                    pa[mt][3] = einc_pack(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
-                  }
-                  #pragma unroll
-                  for (int j = 0; j < DT; j += 2) {
-                    const int mat = lane >> 3;
-                    const unsigned short* p = cV + (kk * 16 + (mat & 1) * 8 + (lane & 7)) * LD + (j + (mat >> 1)) * 8;
-                    unsigned b0, b1, b2, b3;
-                    einc_ldm_x4_t(b0, b1, b2, b3, p);
+                  for (int kk = J0 / 2; kk < (J0 + JS) / 2; ++kk) {
+                    unsigned pa[MT][4];
                     #pragma unroll
                     for (int mt = 0; mt < MT; ++mt) {
-                      einc_mma(o[mt][j], pa[mt], b0, b1);
-                      einc_mma(o[mt][j + 1], pa[mt], b2, b3);
+                      pa[mt][0] = einc_pack(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+                      pa[mt][1] = einc_pack(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+                      pa[mt][2] = einc_pack(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+                      pa[mt][3] = einc_pack(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+                    }
+                    #pragma unroll
+                    for (int j = 0; j < DT; j += 2) {
+                      const int mat = lane >> 3;
+                      const unsigned short* p = cV + (kk * 16 + (mat & 1) * 8 + (lane & 7)) * LD + (j + (mat >> 1)) * 8;
+                      unsigned b0, b1, b2, b3;
+                      einc_ldm_x4_t(b0, b1, b2, b3, p);
+                      #pragma unroll
+                      for (int mt = 0; mt < MT; ++mt) {
+                        einc_mma(o[mt][j], pa[mt], b0, b1);
+                        einc_mma(o[mt][j + 1], pa[mt], b2, b3);
+                      }
                     }
                   }
-                }
+                };
+                // a tile as KS sub-tiles of keys: the scores of sub-tile 1 are issued before the weights of
+                // sub-tile 0, and P.V of sub-tile 0 before the weights of sub-tile 1, so that a warp's
+                // tensor-core work and its element-wise work are independent streams the scheduler interleaves
+                // (each arm of the full/masked test is one basic block)
+                auto tile = [&](auto ftag) {
+                  qk(einc_int<0>{});
+                  if constexpr (KS > 1) qk(einc_int<1>{});
+                  weights(einc_int<0>{}, ftag);
+                  pv(einc_int<0>{});
+                  if constexpr (KS > 1) {
+                    weights(einc_int<1>{}, ftag);
+                    pv(einc_int<1>{});
+                  }
+                };
+                if (full) tile(einc_int<1>{});
+                else tile(einc_int<0>{});
                 __syncthreads();
               }
             """;
@@ -765,10 +815,22 @@ final class FlashKernels {
             """;
 
     /** The bf16/f16 kernel: tensor-core scores, weights, P.V and the epilogue. */
-    static final String MMA_BODY = MMA_HEAD + WEIGHTS.replace("%RESCALE%", "for (int j = 0; j < DT; ++j) { o[mt][j][2 * h] *= corr; o[mt][j][2 * h + 1] *= corr; }") + MMA_PV + EPILOGUE;
+    static final String MMA_BODY = MMA_HEAD + TILE_BOUNDS + MMA_QK + mmaWeights() + MMA_PV + EPILOGUE;
+
+    /** {@link #WEIGHTS} as a lambda over a sub-tile's tag and whether the tile is whole (no mask tests). */
+    private static String mmaWeights() {
+        String w = WEIGHTS.replace("%RESCALE%", "for (int j = 0; j < DT; ++j) { o[mt][j][2 * h] *= corr; o[mt][j][2 * h + 1] *= corr; }")
+                .replace("for (int j = 0; j < NT; ++j)", "for (int j = J0; j < J0 + JS; ++j)")
+                .replace("if (full) {", "if constexpr (FULL) {")
+                .indent(2);
+        return "                auto weights = [&](auto stag, auto ftag) {\n"
+                + "                  constexpr int J0 = decltype(stag)::value * JS;\n"
+                + "                  constexpr bool FULL = decltype(ftag)::value != 0;\n"
+                + w + "                };\n";
+    }
 
     /** The f32 kernel on tensor cores: each product as three tf32 mmas (split precision), f32-accurate. */
-    static final String TF32_BODY = TF32_HEAD + WEIGHTS.replace("%RESCALE%", "oc[mt][h] = corr;  // applied as P.V's tile sum is added") + TF32_PV + EPILOGUE;
+    static final String TF32_BODY = TF32_HEAD + TILE_BOUNDS + WEIGHTS.replace("%RESCALE%", "oc[mt][h] = corr;  // applied as P.V's tile sum is added") + TF32_PV + EPILOGUE;
 
     static final String SIMT_BODY = """
             #define EINC_NORM %NORM%
