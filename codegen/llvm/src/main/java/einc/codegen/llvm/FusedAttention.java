@@ -45,7 +45,7 @@ final class FusedAttention {
      * a quarter of them (at D=128 the 32 rows of a block of scores took all 8 ways of their sets).
      */
     static final int QS = BR + 16;
-    /** Partial maxima (sums) per group of rows on a key tile. */
+    /** Partial maxima per group of rows on a key tile (softmax). */
     static final int RU = 4;
     /** Query rows per block of the weighted sum of V. */
     static final int R2 = 8;
@@ -398,9 +398,11 @@ final class FusedAttention {
         boolean softmax = a.norm() == AttentionMatch.Norm.SOFTMAX;
         String fill = softmax ? "splat (float 0xFFF0000000000000)" : "zeroinitializer";
         List<Expr> lane = a.mask().stream().filter(x -> AttentionMatch.isLaneMask(x, a.p(), a.m())).toList();
-        // RU partial maxima (or sums), so that the reduction over the tile is RU chains, not one.
-        String[] reds = new String[RU];
-        for (int u = 0; u < RU; u++) {
+        // RU partial maxima, so that the maximum over the tile is RU chains, not one (sums are
+        // reassociated by LLVM already: one chain).
+        int ru = softmax ? RU : 1;
+        String[] reds = new String[ru];
+        for (int u = 0; u < ru; u++) {
             reds[u] = b.alloca(V);
             b.store(V, softmax ? fill : "zeroinitializer", reds[u]);
         }
@@ -414,10 +416,10 @@ final class FusedAttention {
         for (boolean masked : new boolean[] {false, true}) {
             if (!masked && inside.equals("false")) continue;
             String join = b.ifThen(masked ? b.not(inside) : inside);
-            IrBuilder.Loop jl = b.open(masked ? "mask.j" : "nomask.j", "0", Integer.toString(BC / RU));
-            for (int u = 0; u < RU; u++) {
+            IrBuilder.Loop jl = b.open(masked ? "mask.j" : "nomask.j", "0", Integer.toString(BC / ru));
+            for (int u = 0; u < ru; u++) {
                 String red = reds[u];
-                String j = b.add(b.mul(jl.index(), Integer.toString(RU)), Integer.toString(u));
+                String j = b.add(b.mul(jl.index(), Integer.toString(ru)), Integer.toString(u));
                 String mj = b.add(m0, j);
                 String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
                 String x = b.let("load " + V + ", ptr " + at + ", align 64");
@@ -445,7 +447,7 @@ final class FusedAttention {
         }
         String red = b.alloca(V);
         String r01 = b.load(V, reds[0]);
-        for (int u = 1; u < RU; u++) r01 = softmax ? vmax(b.load(V, reds[u]), r01) : b.let("fadd " + IrBuilder.FM + " " + V + " " + r01 + ", " + b.load(V, reds[u]));
+        for (int u = 1; u < ru; u++) r01 = softmax ? vmax(b.load(V, reds[u]), r01) : b.let("fadd " + IrBuilder.FM + " " + V + " " + r01 + ", " + b.load(V, reds[u]));
         b.store(V, r01, red);
         if (!softmax) {
             if (a.norm() == AttentionMatch.Norm.L1)
