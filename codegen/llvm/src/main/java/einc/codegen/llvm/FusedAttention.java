@@ -45,6 +45,8 @@ final class FusedAttention {
      * a quarter of them (at D=128 the 32 rows of a block of scores took all 8 ways of their sets).
      */
     static final int QS = BR + 16;
+    /** Partial maxima per group of rows on a key tile (softmax). */
+    static final int RU = 4;
     /** Query rows per block of the weighted sum of V. */
     static final int R2 = 8;
     /** Vectors of output columns per block of the weighted sum. */
@@ -396,8 +398,14 @@ final class FusedAttention {
         boolean softmax = a.norm() == AttentionMatch.Norm.SOFTMAX;
         String fill = softmax ? "splat (float 0xFFF0000000000000)" : "zeroinitializer";
         List<Expr> lane = a.mask().stream().filter(x -> AttentionMatch.isLaneMask(x, a.p(), a.m())).toList();
-        String red = b.alloca(V);
-        b.store(V, softmax ? fill : "zeroinitializer", red);
+        // RU partial maxima, so that the maximum over the tile is RU chains, not one (sums are
+        // reassociated by LLVM already: one chain).
+        int ru = softmax ? RU : 1;
+        String[] reds = new String[ru];
+        for (int u = 0; u < ru; u++) {
+            reds[u] = b.alloca(V);
+            b.store(V, softmax ? fill : "zeroinitializer", reds[u]);
+        }
         // Every row of the group sees the whole tile and no mask is tested per key: no masking at all.
         String inside = "false";
         if (lane.isEmpty()) {
@@ -408,32 +416,39 @@ final class FusedAttention {
         for (boolean masked : new boolean[] {false, true}) {
             if (!masked && inside.equals("false")) continue;
             String join = b.ifThen(masked ? b.not(inside) : inside);
-            IrBuilder.Loop jl = b.open(masked ? "mask.j" : "nomask.j", "0", Integer.toString(BC));
-            String j = jl.index();
-            String mj = b.add(m0, j);
-            String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
-            String x = b.let("load " + V + ", ptr " + at + ", align 64");
-            if (softplusArg != null) {
-                if (!base2) x = b.let("fmul " + V + " " + new Lower("float", VL, pv, mj, x).number(softplusArg) + ", splat (float " + IrBuilder.f32(LOG2E) + ")");
-                x = b.let("call " + V + " @einc.sp2.v16(" + V + " " + x + ")");
-            } else if (a.mod() != null) {
-                x = new Lower("float", VL, pv, mj, x).number(a.mod());
-            }
-            if (masked) {
-                String mv = splat("i64", mj);
-                String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
-                for (Expr cond : lane) {
-                    Lower l = new Lower("double", VL, pv, mj, null);
-                    keep = b.let("and <16 x i1> " + keep + ", " + l.cond(l.lower(cond)));
+            IrBuilder.Loop jl = b.open(masked ? "mask.j" : "nomask.j", "0", Integer.toString(BC / ru));
+            for (int u = 0; u < ru; u++) {
+                String red = reds[u];
+                String j = b.add(b.mul(jl.index(), Integer.toString(ru)), Integer.toString(u));
+                String mj = b.add(m0, j);
+                String at = b.gep("float", st, b.add(b.mul(j, Integer.toString(BR)), g));
+                String x = b.let("load " + V + ", ptr " + at + ", align 64");
+                if (softplusArg != null) {
+                    if (!base2) x = b.let("fmul " + V + " " + new Lower("float", VL, pv, mj, x).number(softplusArg) + ", splat (float " + IrBuilder.f32(LOG2E) + ")");
+                    x = b.let("call " + V + " @einc.sp2.v16(" + V + " " + x + ")");
+                } else if (a.mod() != null) {
+                    x = new Lower("float", VL, pv, mj, x).number(a.mod());
                 }
-                x = b.let("select <16 x i1> " + keep + ", " + V + " " + x + ", " + V + " " + fill);
+                if (masked) {
+                    String mv = splat("i64", mj);
+                    String keep = b.let("and <16 x i1> " + b.let("icmp sle " + I64V + " " + lov + ", " + mv) + ", " + b.let("icmp sgt " + I64V + " " + hiv + ", " + mv));
+                    for (Expr cond : lane) {
+                        Lower l = new Lower("double", VL, pv, mj, null);
+                        keep = b.let("and <16 x i1> " + keep + ", " + l.cond(l.lower(cond)));
+                    }
+                    x = b.let("select <16 x i1> " + keep + ", " + V + " " + x + ", " + V + " " + fill);
+                }
+                if (masked || a.mod() != null) b.line("store " + V + " " + x + ", ptr " + at + ", align 64");
+                if (a.norm() != AttentionMatch.Norm.NONE)
+                    b.store(V, softmax ? vmax(x, b.load(V, red)) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
             }
-            if (masked || a.mod() != null) b.line("store " + V + " " + x + ", ptr " + at + ", align 64");
-            if (a.norm() != AttentionMatch.Norm.NONE)
-                b.store(V, softmax ? call(V, "llvm.maxnum.v16f32", b.load(V, red), x) : b.let("fadd " + IrBuilder.FM + " " + V + " " + b.load(V, red) + ", " + x), red);
             b.close(jl);
             b.endIf(join);
         }
+        String red = b.alloca(V);
+        String r01 = b.load(V, reds[0]);
+        for (int u = 1; u < ru; u++) r01 = softmax ? vmax(b.load(V, reds[u]), r01) : b.let("fadd " + IrBuilder.FM + " " + V + " " + r01 + ", " + b.load(V, reds[u]));
+        b.store(V, r01, red);
         if (!softmax) {
             if (a.norm() == AttentionMatch.Norm.L1)
                 b.line("store " + V + " " + b.let("fadd " + V + " " + b.let("load " + V + ", ptr " + sumAt + ", align 64") + ", " + b.load(V, red)) + ", ptr " + sumAt + ", align 64");
@@ -458,6 +473,15 @@ final class FusedAttention {
         b.line("store " + V + " " + sum + ", ptr " + sumAt + ", align 64");
         b.line("store " + V + " " + mx + ", ptr " + maxAt + ", align 64");
         b.line("store " + V + " " + corr + ", ptr " + corrAt + ", align 64");
+    }
+
+    /**
+     * {@code x > y ? x : y}: the maximum when neither is NaN, {@code y} when {@code x} is (as
+     * {@code maxnum} when {@code y} is not NaN), one {@code vmaxps} where {@code maxnum} takes three.
+     */
+    private String vmax(String x, String y) {
+        String gt = b.let("fcmp ogt " + V + " " + x + ", " + y);
+        return b.let("select <16 x i1> " + gt + ", " + V + " " + x + ", " + V + " " + y);
     }
 
     private String reduceAdd(String v) {
