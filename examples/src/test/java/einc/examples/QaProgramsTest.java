@@ -48,6 +48,10 @@ class QaProgramsTest {
             double diff = 0, norm = 0;
             for (int i = 0; i < want.data().length; i++) {
                 double w = want.data()[i], v = g.data()[i];
+                if (Double.isNaN(w) || Double.isNaN(v)) {
+                    assertEquals(Double.isNaN(w), Double.isNaN(v), name + "[" + i + "]: NaN in one of want " + w + ", got " + v);
+                    continue;
+                }
                 if (Double.isInfinite(w) || Double.isInfinite(v)) {
                     assertEquals(w, v, name + "[" + i + "]");
                     continue;

@@ -721,8 +721,8 @@ final class FusedAttention {
                         case SUB -> b.let("fsub " + fm() + t + " " + l + ", " + r);
                         case MUL -> b.let("fmul " + fm() + t + " " + l + ", " + r);
                         case DIV -> b.let("fdiv " + fm() + t + " " + l + ", " + r);
-                        case MIN -> call(t, "llvm.minnum." + suffix(), l, r);
-                        case MAX -> call(t, "llvm.maxnum." + suffix(), l, r);
+                        case MIN -> call(t, "llvm.minimum." + suffix(), l, r); // NaN-propagating, as the interpreter
+                        case MAX -> call(t, "llvm.maximum." + suffix(), l, r);
                         case POW -> call(t, "llvm.pow." + suffix(), l, r);
                         default -> throw new AssertionError(op);
                     }, false);
@@ -744,7 +744,7 @@ final class FusedAttention {
                 case EXP -> fast ? b.let("call " + V + " @einc.exp.v16(" + V + " " + v + ")") : call(t, "llvm.exp." + suffix(), v);
                 case LOG -> call(t, "llvm.log." + suffix(), v);
                 case SQRT -> call(t, "llvm.sqrt." + suffix(), v);
-                case RSQRT -> b.let("fdiv " + fm() + t + " " + one + ", " + call(t, "llvm.sqrt." + suffix(), v));
+                case RSQRT -> b.let("fdiv " + t + " " + one + ", " + call(t, "llvm.sqrt." + suffix(), v)); // exact: no estimate, NaN-free at 0 and inf
                 case TANH -> fast ? b.let("call " + V + " @einc.tanh.v16(" + V + " " + v + ")") : call(t, "llvm.tanh." + suffix(), v);
                 case ABS -> call(t, "llvm.fabs." + suffix(), v);
                 case SIGMOID -> fast ? b.let("call " + V + " @einc.sigmoid.v16(" + V + " " + v + ")")
@@ -752,7 +752,7 @@ final class FusedAttention {
                 case SOFTPLUS -> fast ? b.let("call " + V + " @einc.softplus.v16(" + V + " " + v + ")")
                         : b.let("fadd " + t + " " + call(t, "llvm.maxnum." + suffix(), v, zero) + ", " + call(t, "llvm.log." + suffix(),
                         b.let("fadd " + t + " " + one + ", " + call(t, "llvm.exp." + suffix(), b.let("fneg " + t + " " + call(t, "llvm.fabs." + suffix(), v))))));
-                case RELU -> b.let("select " + cty() + " " + b.let("fcmp ogt " + t + " " + v + ", " + zero) + ", " + t + " " + v + ", " + t + " " + zero);
+                case RELU -> call(t, "llvm.maximum." + suffix(), v, zero); // NaN stays NaN, as the interpreter's Math.max
                 case ELU -> b.let("select " + cty() + " " + b.let("fcmp ogt " + t + " " + v + ", " + zero) + ", " + t + " " + v + ", " + t + " "
                         + b.let("fsub " + t + " " + call(t, "llvm.exp." + suffix(), v) + ", " + one));
                 case SIGN -> {

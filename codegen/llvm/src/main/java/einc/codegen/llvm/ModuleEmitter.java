@@ -530,8 +530,9 @@ public final class ModuleEmitter {
             return switch (op) {
                 case SUM -> b.let("fadd " + IrBuilder.FM + " float " + acc + ", " + x);
                 case PROD -> b.let("fmul " + IrBuilder.FM + " float " + acc + ", " + x);
-                case MAX -> math("llvm.maxnum.f32", acc, x);
-                case MIN -> math("llvm.minnum.f32", acc, x);
+                // NaN-propagating, like the interpreter's Math.max/min (maxnum would skip a NaN)
+                case MAX -> math("llvm.maximum.f32", acc, x);
+                case MIN -> math("llvm.minimum.f32", acc, x);
             };
         }
 
@@ -643,7 +644,7 @@ public final class ModuleEmitter {
                 case EXP -> exp(v);
                 case LOG -> math("logf", v);
                 case SQRT -> math("llvm.sqrt.f32", v);
-                case RSQRT -> b.let("fdiv " + IrBuilder.FM + " float 1.0, " + math("llvm.sqrt.f32", v));
+                case RSQRT -> rsqrt(v);
                 case TANH -> math("tanhf", v);
                 case SIGMOID -> {
                     String e = exp(b.let("fneg float " + v));
@@ -655,7 +656,7 @@ public final class ModuleEmitter {
                     String pos = math("llvm.maxnum.f32", v, "0.0");
                     yield b.let("fadd " + IrBuilder.FM + " float " + pos + ", " + math("log1pf", e));
                 }
-                case RELU -> b.select(b.let("fcmp ogt float " + v + ", 0.0"), "float", v, "0.0");
+                case RELU -> math("llvm.maximum.f32", v, "0.0"); // NaN stays NaN, as Math.max(0, x)
                 case ELU -> b.select(b.let("fcmp ogt float " + v + ", 0.0"), "float", v, math("expm1f", v));
                 case ABS -> math("llvm.fabs.f32", v);
                 case SIGN -> {
@@ -669,6 +670,15 @@ public final class ModuleEmitter {
 
         private String exp(String v) {
             return b.let("call " + IrBuilder.FM + " float @einc.exp(float " + v + ")");
+        }
+
+        /**
+         * 1 / sqrt(x) divided exactly: under the fast-math flags LLVM turns it into the rsqrt
+         * estimate and a Newton step, which gives NaN at 0 (want +inf), -0 (-inf) and +inf (0).
+         */
+        private String rsqrt(String v) {
+            usedMath.add("declare float @llvm.sqrt.f32(float)");
+            return b.let("fdiv float 1.0, " + b.let("call float @llvm.sqrt.f32(float " + v + ")"));
         }
 
         private Value binary(Expr.Op op, Expr x, Expr y) {
@@ -692,8 +702,8 @@ public final class ModuleEmitter {
                 case SUB -> b.let("fsub " + IrBuilder.FM + " float " + l + ", " + r);
                 case MUL -> b.let("fmul " + IrBuilder.FM + " float " + l + ", " + r);
                 case DIV -> b.let("fdiv " + IrBuilder.FM + " float " + l + ", " + r);
-                case MIN -> math("llvm.minnum.f32", l, r);
-                case MAX -> math("llvm.maxnum.f32", l, r);
+                case MIN -> math("llvm.minimum.f32", l, r);
+                case MAX -> math("llvm.maximum.f32", l, r);
                 case POW -> math("powf", l, r);
                 default -> throw new AssertionError(op);
             };
