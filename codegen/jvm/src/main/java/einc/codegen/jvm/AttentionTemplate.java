@@ -25,6 +25,12 @@ public final class AttentionTemplate implements CompiledCascade {
     static final int BC = 4 * VL;
     /** Lane numbers 0, 1, ... as floats: key positions within a vector. */
     static final FloatVector IOTA = FloatVector.zero(SPECIES).addIndex(1);
+    /**
+     * {@code -0}: {@code NZ.add(x)} is {@code x} in every lane (NaN and -0 included), with a
+     * receiver whose class C2 knows while parsing. See {@link #scores} on why vectors that come
+     * out of a loop or an if are re-typed through it before a method is called on them.
+     */
+    static final FloatVector NZ = FloatVector.broadcast(SPECIES, -0f);
     /** Query rows per block. */
     static final int R = 4;
     /**
@@ -308,21 +314,32 @@ public final class AttentionTemplate implements CompiledCascade {
             // bounds, the softmax step needs nothing else from them.
             // Most tiles raise no row's running max: a lane-wise comparison with it then replaces
             // the horizontal reduction (always reduced on a row's first tile, so that NaN stays NaN).
+            // The old max joins the reduction (max(old, tile) is what rows() takes anyway) so that
+            // every call has a receiver whose class C2 knows while parsing, the broadcast, not an
+            // accumulator: the accumulators leave the loop through phis, typed FloatVector (the
+            // declared type), and a Vector API call on one is virtual, inlined only through a
+            // receiver-type profile (absent when C1 compiled the method at tier 2, without
+            // profiling, as it does while C2's queue is long) or a late devirtualization, which
+            // fails on chains (x.max(y).max(z)). Not inlined, a call runs the Vector API's Java
+            // fallback, which boxes every vector: 1.3-2.2x slower for the life of the JVM, so that
+            // runs differed by fork (bench/RESULTS.md, 2026-12-07). Re-typing the accumulators
+            // instead (NZ.add(s00)) made this method too big for C1 (out of virtual registers),
+            // and it then never reached C2.
             float m0 = rowMax[r0], m1 = rowMax[r0 + 1], m2 = rowMax[r0 + 2], m3 = rowMax[r0 + 3];
             FloatVector b0 = FloatVector.broadcast(SPECIES, m0), b1 = FloatVector.broadcast(SPECIES, m1);
             FloatVector b2 = FloatVector.broadcast(SPECIES, m2), b3 = FloatVector.broadcast(SPECIES, m3);
-            st[R * BC] = m0 == Float.NEGATIVE_INFINITY || s00.compare(VectorOperators.GT, b0).or(s01.compare(VectorOperators.GT, b0))
-                    .or(s02.compare(VectorOperators.GT, b0)).or(s03.compare(VectorOperators.GT, b0)).anyTrue()
-                    ? s00.max(s01).max(s02.max(s03)).reduceLanes(VectorOperators.MAX) : m0;
-            st[R * BC + 1] = m1 == Float.NEGATIVE_INFINITY || s10.compare(VectorOperators.GT, b1).or(s11.compare(VectorOperators.GT, b1))
-                    .or(s12.compare(VectorOperators.GT, b1)).or(s13.compare(VectorOperators.GT, b1)).anyTrue()
-                    ? s10.max(s11).max(s12.max(s13)).reduceLanes(VectorOperators.MAX) : m1;
-            st[R * BC + 2] = m2 == Float.NEGATIVE_INFINITY || s20.compare(VectorOperators.GT, b2).or(s21.compare(VectorOperators.GT, b2))
-                    .or(s22.compare(VectorOperators.GT, b2)).or(s23.compare(VectorOperators.GT, b2)).anyTrue()
-                    ? s20.max(s21).max(s22.max(s23)).reduceLanes(VectorOperators.MAX) : m2;
-            st[R * BC + 3] = m3 == Float.NEGATIVE_INFINITY || s30.compare(VectorOperators.GT, b3).or(s31.compare(VectorOperators.GT, b3))
-                    .or(s32.compare(VectorOperators.GT, b3)).or(s33.compare(VectorOperators.GT, b3)).anyTrue()
-                    ? s30.max(s31).max(s32.max(s33)).reduceLanes(VectorOperators.MAX) : m3;
+            st[R * BC] = m0 == Float.NEGATIVE_INFINITY || b0.compare(VectorOperators.LT, s00).or(b0.compare(VectorOperators.LT, s01))
+                    .or(b0.compare(VectorOperators.LT, s02)).or(b0.compare(VectorOperators.LT, s03)).anyTrue()
+                    ? b0.max(s00).max(s01).max(s02).max(s03).reduceLanes(VectorOperators.MAX) : m0;
+            st[R * BC + 1] = m1 == Float.NEGATIVE_INFINITY || b1.compare(VectorOperators.LT, s10).or(b1.compare(VectorOperators.LT, s11))
+                    .or(b1.compare(VectorOperators.LT, s12)).or(b1.compare(VectorOperators.LT, s13)).anyTrue()
+                    ? b1.max(s10).max(s11).max(s12).max(s13).reduceLanes(VectorOperators.MAX) : m1;
+            st[R * BC + 2] = m2 == Float.NEGATIVE_INFINITY || b2.compare(VectorOperators.LT, s20).or(b2.compare(VectorOperators.LT, s21))
+                    .or(b2.compare(VectorOperators.LT, s22)).or(b2.compare(VectorOperators.LT, s23)).anyTrue()
+                    ? b2.max(s20).max(s21).max(s22).max(s23).reduceLanes(VectorOperators.MAX) : m2;
+            st[R * BC + 3] = m3 == Float.NEGATIVE_INFINITY || b3.compare(VectorOperators.LT, s30).or(b3.compare(VectorOperators.LT, s31))
+                    .or(b3.compare(VectorOperators.LT, s32)).or(b3.compare(VectorOperators.LT, s33)).anyTrue()
+                    ? b3.max(s30).max(s31).max(s32).max(s33).reduceLanes(VectorOperators.MAX) : m3;
         }
         // Scores leave registers through a small tile, so that row() takes no vector arguments (they would be boxed).
         s00.intoArray(st, 0);
@@ -391,9 +408,12 @@ public final class AttentionTemplate implements CompiledCascade {
                 FloatVector pow2 = t.reinterpretAsInts().add(127 - 0x4B400000).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
                 FloatVector e = poly.mul(pow2);
                 e.intoArray(pt, r * BC + j);
-                sum = sum.add(e);
+                // e, not the loop-carried sum, is the receiver (see NZ and scores): with sum.add(e) a
+                // compile without a type profile left the call virtual, and each result's type
+                // then depended on the call itself, so it stayed boxed (2.2x slower).
+                sum = e.add(sum);
             }
-            sum.intoArray(sumv, r * VL);
+            NZ.add(sum).intoArray(sumv, r * VL);
         }
     }
 
@@ -440,6 +460,11 @@ public final class AttentionTemplate implements CompiledCascade {
                 a2 = zero.blend(a2, SPECIES.indexInRange(m0 + 2 * VL - rl, n));
                 a3 = zero.blend(a3, SPECIES.indexInRange(m0 + 3 * VL - rl, n));
             }
+            // Re-typed after the join (see NZ and scores).
+            a0 = NZ.add(a0);
+            a1 = NZ.add(a1);
+            a2 = NZ.add(a2);
+            a3 = NZ.add(a3);
             a0.intoArray(pt, r * BC);
             a1.intoArray(pt, r * BC + VL);
             a2.intoArray(pt, r * BC + 2 * VL);
@@ -456,6 +481,11 @@ public final class AttentionTemplate implements CompiledCascade {
             a2 = ninf.blend(a2, SPECIES.indexInRange(m0 + 2 * VL - rl, n));
             a3 = ninf.blend(a3, SPECIES.indexInRange(m0 + 3 * VL - rl, n));
         }
+        // Re-typed after the join (see NZ and scores).
+        a0 = NZ.add(a0);
+        a1 = NZ.add(a1);
+        a2 = NZ.add(a2);
+        a3 = NZ.add(a3);
         float tileMax = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX);
         float old = rowMax[r];
         float max = Math.max(old, tileMax);
