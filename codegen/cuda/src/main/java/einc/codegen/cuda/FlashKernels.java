@@ -36,8 +36,7 @@ final class FlashKernels {
      * {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32 inputs on tensor cores as
      * split-precision tf32 ({@code f32TensorCores}, key tiles of {@code f32KeyTile} at D=64 and 32 at
      * D=128) or on SIMT; {@code mmaSplit64}/{@code mmaSplit128} (1 or 2) sub-tiles of a key tile on the
-     * tensor-core path, the scores of the second issued before the weights of the first (a probe: 2 was
-     * within 1% of 1 for l1 weights on the H100, bench/gpu/NOTES.md, so every shipped tuning takes 1).
+     * tensor-core path, the scores of the second issued before the weights of the first (see {@link #L1}).
      */
     record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128,
             int mmaSplit64, int mmaSplit128) {
@@ -57,22 +56,23 @@ final class FlashKernels {
 
         static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32);
         /**
-         * Softmax weights: key tiles of 32 at D=64 (on the H200 causal 6.5% faster, softmax and softcap
-         * 1-2%, bench/gpu/NOTES.md; l1 weights and D=128 are slower with them).
+         * l1 weights: at D=128 each key tile as two sub-tiles of 32 keys (0.6% and 1.4% faster than one in
+         * two H100 calls, 2026-12-07; at D=64 one sub-tile was faster, bench/gpu/NOTES.md).
          */
-        static final Tuning SOFTMAX = new Tuning(2, 2, 64, 32, true, 32, 64);
+        static final Tuning L1 = new Tuning(2, 2, 64, 64, true, 32, 64, 1, 2);
         /** For rows of bounded length (a sliding window): at D=64 more, smaller blocks (a 128-row block spans 640 keys for 512 a row). */
         static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32);
     }
 
     /**
-     * {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), else
-     * {@link Tuning#SOFTMAX} for softmax weights and {@link Tuning#DEFAULT} for the others.
+     * {@link Tuning#SHORT_ROWS} when a lower key bound rises with the query (a window), else {@link Tuning#L1}
+     * for l1 weights and {@link Tuning#DEFAULT} for the others (softmax weights at D=64 took key tiles of 32
+     * on the H200, 1-6% faster there; on the H100 they were 6-16% slower than 64, 2026-12-07, and were dropped).
      */
     static Tuning tuningFor(AttentionPattern pat) {
         for (MaskBounds.Bound b : new MaskBounds(pat.maskAtoms()).bounds)
             if (!b.upper() && MaskBounds.dir(b.value()) == MaskBounds.Dir.INC) return Tuning.SHORT_ROWS;
-        return pat.normalization() == AttentionPattern.Normalization.SOFTMAX ? Tuning.SOFTMAX : Tuning.DEFAULT;
+        return pat.normalization() == AttentionPattern.Normalization.SUM ? Tuning.L1 : Tuning.DEFAULT;
     }
 
     private final Cascade c;
