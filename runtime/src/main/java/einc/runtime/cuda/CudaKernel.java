@@ -43,7 +43,8 @@ public final class CudaKernel {
     /** Compiles {@code source} with NVRTC for this GPU (or takes the cubin from the cache) and loads it. */
     public static CudaKernel jit(CudaPlan plan, String source) {
         Cuda cuda = Cuda.open();
-        String arch = cuda.arch();
+        // a Hopper (compute capability 9.0) compiles for sm_90a, whose kernels may use wgmma
+        String arch = cuda.arch().equals("sm_90") ? "sm_90a" : cuda.arch();
         String key = CubinCache.key(source, arch, "nvrtc " + Nvrtc.version());
         byte[] cubin = CubinCache.standard().get(key, () -> Nvrtc.compile(source, plan.name() + ".cu", arch));
         return new CudaKernel(cuda, plan, cuda.load(cubin));

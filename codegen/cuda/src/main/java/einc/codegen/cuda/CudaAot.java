@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Ahead-of-time CUDA: writes a kernel folder ({@code kernel.cu}, {@code plan.txt}, and through
- * {@code nvcc} an {@code sm_90} {@code kernel.cubin} and {@code kernel.ptx}) that
+ * {@code nvcc} an {@code sm_90a} {@code kernel.cubin} and {@code kernel.ptx}) that
  * {@link CudaKernel#load(Path)} runs without NVRTC.
  */
 public final class CudaAot {
@@ -40,8 +40,18 @@ public final class CudaAot {
         Files.writeString(cu, p.source());
         Files.writeString(dir.resolve(CudaKernel.PLAN_FILE), p.plan().toText());
         if (nvcc == null) return;
-        run(List.of(nvcc.toString(), "-arch=" + arch, "-cubin", "-o", dir.resolve(CudaKernel.CUBIN_FILE).toString(), cu.toString()));
-        run(List.of(nvcc.toString(), "-arch=" + arch, "-ptx", "-o", dir.resolve("kernel.ptx").toString(), cu.toString()));
+        run(List.of(nvcc.toString(), gencode(arch, true), "-cubin", "-o", dir.resolve(CudaKernel.CUBIN_FILE).toString(), cu.toString()));
+        run(List.of(nvcc.toString(), gencode(arch, false), "-ptx", "-o", dir.resolve("kernel.ptx").toString(), cu.toString()));
+    }
+
+    /**
+     * nvcc's target for {@code arch}: sm_90 is built as sm_90a, Hopper's own instructions (wgmma) included,
+     * since every sm_90 device is a Hopper (HOPPER.md: the {@code -gencode} form, not {@code -arch=sm_90a}).
+     */
+    static String gencode(String arch, boolean cubin) {
+        if (arch.equals("sm_90") || arch.equals("sm_90a"))
+            return "-gencode=arch=compute_90a,code=" + (cubin ? "sm_90a" : "compute_90a");
+        return "-arch=" + arch;
     }
 
     private static void run(List<String> cmd) throws IOException, InterruptedException {

@@ -39,11 +39,16 @@ final class FlashKernels {
      * tensor-core path, the scores of the second issued before the weights of the first (see {@link #L1}).
      */
     record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128,
-            int mmaSplit64, int mmaSplit128) {
+            int mmaSplit64, int mmaSplit128, boolean wgmma) {
         Tuning {
             for (int[] ks : new int[][] {{mmaKeyTile, mmaSplit64}, {mmaKeyTile128, mmaSplit128}})
                 if ((ks[1] != 1 && ks[1] != 2) || ks[0] % (16 * ks[1]) != 0)
                     throw new IllegalArgumentException("a key tile of " + ks[0] + " cannot be split in " + ks[1] + " sub-tiles of a multiple of 16 keys");
+        }
+
+        Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128,
+                int mmaSplit64, int mmaSplit128) {
+            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile128, mmaSplit64, mmaSplit128, false);
         }
 
         Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128) {
@@ -54,14 +59,14 @@ final class FlashKernels {
             this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile);
         }
 
-        static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32);
+        static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32, 64, 1, 1, true);
         /**
          * l1 weights: at D=128 each key tile as two sub-tiles of 32 keys (0.6% and 1.4% faster than one in
          * two H100 calls, 2026-12-07; at D=64 one sub-tile was faster, bench/gpu/NOTES.md).
          */
-        static final Tuning L1 = new Tuning(2, 2, 64, 64, true, 32, 64, 1, 2);
+        static final Tuning L1 = new Tuning(2, 2, 64, 64, true, 32, 64, 1, 2, true);
         /** For rows of bounded length (a sliding window): at D=64 more, smaller blocks (a 128-row block spans 640 keys for 512 a row). */
-        static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32);
+        static final Tuning SHORT_ROWS = new Tuning(1, 2, 64, 64, true, 32, 64, 1, 1, true);
     }
 
     /**
@@ -257,6 +262,7 @@ final class FlashKernels {
                 .replace("%STORE1%", Layout.store(ot, "o1"))
                 .replace("%STORE%", Layout.store(ot, "ov"));
         src.append(mma || tf32 ? MMA_HELPERS.replace("%MMA_TYPE%", f16 ? "f16" : "bf16") : "");
+        if (mma) src.append(wgmmaHelpers(tuning.wgmma(), f16 ? "f16" : "bf16"));
         src.append(body);
         String kname = prefix + "_flash_d{D}";
         for (int d : new int[] {64, 128})
@@ -302,13 +308,71 @@ final class FlashKernels {
     int sharedBytes(int d) {
         int bn = d <= 64 ? tuning.mmaKeyTile() : tuning.mmaKeyTile128();
         int bm = 64 * (d <= 64 ? tuning.mmaTiles64() : tuning.mmaTiles128());
-        if (mma) return (bm == bn && d <= tuning.qInRegistersUpTo() ? 4 * bn : bm + 4 * bn) * (d + 8) * 2;
+        int rows = bm == bn && d <= tuning.qInRegistersUpTo() ? 4 * bn : bm + 4 * bn;
+        // the mma.sync kernel's padded rows, or the swizzled tiles and their alignment (the same source serves both)
+        if (mma) return Math.max(rows * (d + 8) * 2, tuning.wgmma() ? rows * d * 2 + 1024 : 0);
         if (tf32) {
             int kn = d <= 64 ? tuning.f32KeyTile() : 32;
             // Q, two raw K and two raw V tiles, the K tile's hi and lo parts (padded rows), V's (runs)
             return ((128 + 4 * kn) * (d + 4) + 2 * kn * (d + 4) + 2 * kn * d) * 4;
         }
         return (d * 64 + d * (BN + 4) + BN * d) * 4;
+    }
+
+    /**
+     * The Hopper path of the bf16/f16 kernel: {@code EINC_WG} is 1 when {@code wgmma} is asked for and the
+     * source is compiled for sm_90a (its feature macro), and then the kernel issues Q K^T and P.V as
+     * warpgroup mmas ({@code wgmma.mma_async}, m64nNk16) on K, V (and Q, unless it is in registers) in
+     * shared memory in the 128-byte swizzled layout; elsewhere it compiles to the mma.sync kernel. The
+     * accumulator fragment of a warp is the mma.sync C layout repeated over N / 8, and a register A
+     * operand is the mma.sync A fragment, so the weights code is shared.
+     */
+    static String wgmmaHelpers(boolean wgmma, String type) {
+        StringBuilder h = new StringBuilder();
+        h.append("#if defined(__CUDA_ARCH_FEAT_SM90_ALL) && ").append(wgmma ? 1 : 0).append("\n#define EINC_WG 1\n#else\n#define EINC_WG 0\n#endif\n");
+        h.append("""
+                #if EINC_WG
+                // a shared-memory matrix descriptor, 128-byte swizzle; byte offsets lbo, sbo (PTX ISA, wgmma matrix descriptor)
+                __device__ __forceinline__ unsigned long long einc_desc(const void* p, unsigned lbo, unsigned sbo) {
+                  const unsigned a = (unsigned)__cvta_generic_to_shared(p);
+                  return (unsigned long long)((a & 0x3FFFF) >> 4) | ((unsigned long long)(lbo >> 4) << 16)
+                      | ((unsigned long long)(sbo >> 4) << 32) | (1ULL << 62);
+                }
+                __device__ __forceinline__ void einc_wg_fence() { asm volatile("wgmma.fence.sync.aligned;\\n" ::: "memory"); }
+                __device__ __forceinline__ void einc_wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\\n" ::: "memory"); }
+                template<int N> __device__ __forceinline__ void einc_wg_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\\n" :: "n"(N) : "memory"); }
+                // keeps the compiler from moving reads or writes of an accumulator across a wgmma issue or wait
+                template<int N> __device__ __forceinline__ void einc_wg_hold(float* d) {
+                  #pragma unroll
+                  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(d[i]) :: "memory");
+                }
+                template<int N> __device__ __forceinline__ void einc_wg_ss(float* d, unsigned long long da, unsigned long long db, int acc);
+                template<int N, int TB> __device__ __forceinline__ void einc_wg_rs(float* d, const unsigned* a, unsigned long long db, int acc);
+                """);
+        for (int n : new int[] {16, 32, 64, 128}) {
+            int r = n / 2;
+            StringBuilder dl = new StringBuilder(), out = new StringBuilder();
+            for (int i = 0; i < r; i++) {
+                dl.append(i == 0 ? "" : ", ").append('%').append(i);
+                out.append(i == 0 ? "" : ", ").append("\"+f\"(d[").append(i).append("])");
+            }
+            String shape = "wgmma.mma_async.sync.aligned.m64n" + n + "k16.f32." + type + "." + type;
+            h.append("template<> __device__ __forceinline__ void einc_wg_ss<").append(n)
+                    .append(">(float* d, unsigned long long da, unsigned long long db, int acc) {\n")
+                    .append("  asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 2).append(", 0;\\n")
+                    .append(shape).append(" {").append(dl).append("}, %").append(r).append(", %").append(r + 1)
+                    .append(", p, 1, 1, 0, 0;\\n}\\n\"\n    : ").append(out).append("\n    : \"l\"(da), \"l\"(db), \"r\"(acc));\n}\n");
+            for (int tb = 0; tb < 2; tb++)
+                h.append("template<> __device__ __forceinline__ void einc_wg_rs<").append(n).append(", ").append(tb)
+                        .append(">(float* d, const unsigned* a, unsigned long long db, int acc) {\n")
+                        .append("  asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 5).append(", 0;\\n")
+                        .append(shape).append(" {").append(dl).append("}, {%").append(r).append(", %").append(r + 1).append(", %")
+                        .append(r + 2).append(", %").append(r + 3).append("}, %").append(r + 4).append(", p, 1, 1, ").append(tb)
+                        .append(";\\n}\\n\"\n    : ").append(out)
+                        .append("\n    : \"r\"(a[0]), \"r\"(a[1]), \"r\"(a[2]), \"r\"(a[3]), \"l\"(db), \"r\"(acc));\n}\n");
+        }
+        h.append("#endif\n");
+        return h.toString();
     }
 
     static final String MMA_HELPERS = """
@@ -371,15 +435,27 @@ final class FlashKernels {
             __device__ __forceinline__ void einc_flash(const EincArgs& a) {
             %SETUP%
               // 4 warps, each EINC_MT tiles of 16 query rows: every K/V fragment read from shared memory feeds EINC_MT mmas
-              constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = DP <= 64 ? EINC_BN : EINC_BN128, LD = DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
+              constexpr bool WG = EINC_WG;  // warpgroup mmas on swizzled tiles (sm_90a), else mma.sync on padded rows
+              // under WG a warp's 16-row tiles are 64 rows apart (tile mt of the block's rows is one wgmma's m64)
+              constexpr int MT = DP <= 64 ? EINC_MT64 : EINC_MT128, BM = 64 * MT, BN = DP <= 64 ? EINC_BN : EINC_BN128, LD = WG ? DP : DP + 8, NT = BN / 8, DT = DP / 8, KQ = DP / 16;
+              constexpr int MSTRIDE = WG ? 64 : 16;
               constexpr int KS = DP <= 64 ? EINC_KS64 : EINC_KS128, JS = NT / KS;  // sub-tiles of a key tile, 8-key blocks a sub-tile
             %ROWS%
               constexpr bool QREG = DP <= EINC_QREG_MAX;  // Q fragments in registers, else re-read from shared memory per tile
               constexpr bool QALIAS = QREG && BM == BN;      // Q staged in the second V tile until it is in registers
               extern __shared__ __align__(16) unsigned char einc_smem[];
-              unsigned short* sK = (unsigned short*)einc_smem + (QALIAS ? 0 : BM * LD);  // two K tiles
+              // the swizzled tiles start at a 1024-byte boundary of the shared window (the swizzle's period)
+              unsigned char* smem = einc_smem + (WG ? (1024 - ((unsigned)__cvta_generic_to_shared(einc_smem) & 1023)) & 1023 : 0);
+              unsigned short* sK = (unsigned short*)smem + (QALIAS ? 0 : BM * LD);  // two K tiles
               unsigned short* sV = sK + 2 * BN * LD;                                     // two V tiles
-              unsigned short* sQ = QALIAS ? sV + BN * LD : (unsigned short*)einc_smem;   // BM x LD
+              unsigned short* sQ = QALIAS ? sV + BN * LD : (unsigned short*)smem;        // BM x LD
+              // element (r, col) of an R-row tile: rows of LD, or (WG) 64-column halves of R rows of 128 bytes, whose
+              // 16-byte chunks are permuted by the row's low 3 bits (the wgmma 128-byte swizzle, on byte address bits 4-6 ^ 7-9)
+              auto at = [&](auto rtag, unsigned short* s, int r, int col) -> unsigned short* {
+                constexpr int R = decltype(rtag)::value;
+                if constexpr (WG) return s + (col >> 6) * (R * 64) + r * 64 + ((((col & 63) >> 3) ^ (r & 7)) << 3) + (col & 7);
+                else return s + r * LD + col;
+              };
               const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
               const bool aligned = ((E_ & 7) == 0) && ((F_ & 7) == 0);
               // loads rows [r0, r0 + R) of a rows x cols matrix into s, zero outside
@@ -388,7 +464,7 @@ final class FlashKernels {
                 #pragma unroll
                 for (int c = tid; c < R * (DP / 8); c += 128) {
                   const int r = c / (DP / 8), col = (c % (DP / 8)) * 8;
-                  unsigned short* dst = s + r * LD + col;
+                  unsigned short* dst = at(rtag, s, r, col);
                   const long long gr = r0 + r;
                   if (aligned) {
                     const bool in = gr < rows && col < cols;
@@ -405,7 +481,7 @@ final class FlashKernels {
                 load(einc_int<BN>{}, sV, (const unsigned short*)Vg, t0 * BN, M_, F_);
               }
               einc_cp_commit();
-              const int wrow = warp * 16 * MT;  // the warp's first row in the block
+              const int wrow = WG ? warp * 16 : warp * 16 * MT;  // the warp's first row in the block
               unsigned qf[MT][QREG ? KQ : 1][4];
               if (QREG) {
                 einc_cp_wait<0>();
@@ -415,7 +491,7 @@ final class FlashKernels {
                   #pragma unroll
                   for (int kk = 0; kk < (QREG ? KQ : 1); ++kk) {
                     const int mat = lane >> 3;
-                    const unsigned short* p = sQ + (wrow + mt * 16 + (mat & 1) * 8 + (lane & 7)) * LD + kk * 16 + (mat >> 1) * 8;
+                    const unsigned short* p = at(einc_int<BM>{}, sQ, wrow + mt * MSTRIDE + (mat & 1) * 8 + (lane & 7), kk * 16 + (mat >> 1) * 8);
                     einc_ldm_x4(qf[mt][kk][0], qf[mt][kk][1], qf[mt][kk][2], qf[mt][kk][3], p);
                   }
                 if (QALIAS) __syncthreads();  // every warp holds its Q fragments: the second V tile is free for the prefetch
@@ -441,6 +517,8 @@ final class FlashKernels {
                 }
                 einc_cp_commit();
                 einc_cp_wait<1>();
+                // the tensor cores read the tiles through the async proxy: order this thread's copies before them
+                if constexpr (WG) asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory");
                 __syncthreads();
                 const unsigned short* cK = sK + buf * BN * LD;
                 const unsigned short* cV = sV + buf * BN * LD;
@@ -452,6 +530,31 @@ final class FlashKernels {
      */
     private static final String MMA_QK = """
                 float s[MT][NT][4];
+            #if EINC_WG
+                // one m64 wgmma per 16-row tile index mt and k-step: A = Q (registers, or the swizzled Q tile), B = the
+                // K tile (K-major: 8-row groups 1024 bytes apart, k-steps 32 bytes apart within a 64-column half)
+                auto qk = [&](auto stag) {
+                  constexpr int J0 = decltype(stag)::value * JS;
+                  einc_wg_fence();
+                  #pragma unroll
+                  for (int mt = 0; mt < MT; ++mt) {
+                    #pragma unroll
+                    for (int kk = 0; kk < KQ; ++kk) {
+                      const unsigned long long db = einc_desc(cK + (kk >> 2) * (BN * 64) + J0 * 8 * 64 + (kk & 3) * 16, 16, 1024);
+                      if constexpr (QREG) einc_wg_rs<JS * 8, 0>(&s[mt][J0][0], qf[mt][kk], db, kk);
+                      else einc_wg_ss<JS * 8>(&s[mt][J0][0], einc_desc(sQ + (kk >> 2) * (BM * 64) + mt * 64 * 64 + (kk & 3) * 16, 16, 1024), db, kk);
+                    }
+                  }
+                  einc_wg_commit();
+                };
+                // waits until at most N wgmma groups are in flight, then holds sub-tile stag's scores (they are ready)
+                auto qk_ready = [&](auto ntag, auto stag) {
+                  constexpr int J0 = decltype(stag)::value * JS;
+                  einc_wg_wait<decltype(ntag)::value>();
+                  #pragma unroll
+                  for (int mt = 0; mt < MT; ++mt) einc_wg_hold<JS * 4>(&s[mt][J0][0]);
+                };
+            #else
                 auto qk = [&](auto stag) {
                   constexpr int J0 = decltype(stag)::value * JS;
                   #pragma unroll
@@ -481,6 +584,7 @@ final class FlashKernels {
                     }
                   }
                 };
+            #endif
             """;
 
     /**
@@ -542,6 +646,7 @@ final class FlashKernels {
               }
               einc_cp_commit();
               const int wrow = warp * 16;
+              constexpr int MSTRIDE = 16;
               float o[MT][DT][4];
               #pragma unroll
               for (int j = 0; j < DT; ++j) { o[0][j][0] = o[0][j][1] = o[0][j][2] = o[0][j][3] = 0.f; }
@@ -634,7 +739,7 @@ final class FlashKernels {
     private static final String WEIGHTS = """
                 #pragma unroll
                 for (int mt = 0; mt < MT; ++mt) {
-                  const int r0 = (int)p0 + wrow + mt * 16 + (lane >> 2), r1 = r0 + 8;
+                  const int r0 = (int)p0 + wrow + mt * MSTRIDE + (lane >> 2), r1 = r0 + 8;
                   if (full) {
                     #pragma unroll
                     for (int j = 0; j < NT; ++j)
@@ -691,6 +796,48 @@ final class FlashKernels {
 
     /** P.V of the bf16/f16 kernel: P packed from the score registers as the A fragments, V by ldmatrix.trans. */
     private static final String MMA_PV = """
+            #if EINC_WG
+                // P.V as m64nDPk16 wgmmas: A = P packed from the scores, B = the V tile (MN-major, transposed: 8-key
+                // groups 1024 bytes apart, the two 64-column halves BN * 128 bytes apart)
+                auto pv = [&](auto stag) {
+                  constexpr int J0 = decltype(stag)::value * JS;
+                  unsigned pa[MT][JS / 2][4];
+                  #pragma unroll
+                  for (int mt = 0; mt < MT; ++mt)
+                    #pragma unroll
+                    for (int k = 0; k < JS / 2; ++k) {
+                      const int j = J0 + 2 * k;
+                      pa[mt][k][0] = einc_pack(s[mt][j][0], s[mt][j][1]);
+                      pa[mt][k][1] = einc_pack(s[mt][j][2], s[mt][j][3]);
+                      pa[mt][k][2] = einc_pack(s[mt][j + 1][0], s[mt][j + 1][1]);
+                      pa[mt][k][3] = einc_pack(s[mt][j + 1][2], s[mt][j + 1][3]);
+                    }
+                  einc_wg_fence();
+                  #pragma unroll
+                  for (int mt = 0; mt < MT; ++mt)
+                    #pragma unroll
+                    for (int k = 0; k < JS / 2; ++k)
+                      einc_wg_rs<DP, 1>(&o[mt][0][0], pa[mt][k], einc_desc(cV + (J0 * 8 + k * 16) * 64, BN * 128, 1024), 1);
+                  einc_wg_commit();
+                };
+                // the tile as KS sub-tiles: the tensor cores compute the scores of sub-tile 1 while the weights of
+                // sub-tile 0 are taken, and (weights that never rescale O) P.V of sub-tile 0 during the weights of 1
+                auto tile = [&](auto ftag) {
+                  qk(einc_int<0>{});
+                  if constexpr (KS > 1) qk(einc_int<1>{});
+                  qk_ready(einc_int<KS - 1>{}, einc_int<0>{});
+                  weights(einc_int<0>{}, ftag);
+                  pv(einc_int<0>{});
+                  if constexpr (KS > 1) {
+                    qk_ready(einc_int<EINC_NORM == 0 ? 0 : 1>{}, einc_int<1>{});
+                    weights(einc_int<1>{}, ftag);
+                    pv(einc_int<1>{});
+                  }
+                  einc_wg_wait<0>();
+                  #pragma unroll
+                  for (int mt = 0; mt < MT; ++mt) einc_wg_hold<DT * 4>(&o[mt][0][0]);
+                };
+            #else
                 auto pv = [&](auto stag) {
                   constexpr int J0 = decltype(stag)::value * JS;
                   #pragma unroll
@@ -731,6 +878,7 @@ final class FlashKernels {
                     pv(einc_int<1>{});
                   }
                 };
+            #endif
                 if (full) tile(einc_int<1>{});
                 else tile(einc_int<0>{});
                 __syncthreads();
@@ -796,7 +944,7 @@ final class FlashKernels {
             #endif
                 }
             #endif
-                const long long r0 = p0 + wrow + mt * 16 + (lane >> 2);
+                const long long r0 = p0 + wrow + mt * MSTRIDE + (lane >> 2);
                 #pragma unroll
                 for (int j = 0; j < DT; ++j) {
                   const long long col = j * 8 + (lane & 3) * 2;
