@@ -76,9 +76,25 @@ public final class DeferNormalization implements Rewrite {
             Expr.Access tnAccess = Rewriting.access(tn, s.target().indices());
             out.add(Rewriting.statement(tnAccess, body, new Reduction(ReduceOp.SUM, reducedOrder(probe, s)), s.where()));
             Expr quotient = Rewriting.div(tnAccess, q.denominator);
-            // an empty sum was 0 before; keep it 0 rather than 0 / 0 where masks or shifts can empty a row
-            if (mayBeEmpty(c, s))
-                quotient = new Expr.Select(new Expr.Binary(Expr.Op.EQ, q.denominator, new Expr.Const(0)), new Expr.Const(0), quotient);
+            // an empty sum was 0 before; keep it 0 rather than 0 / 0 where masks or shifts can empty a row.
+            // A positive weight (exp, softplus, sigmoid) sums to 0 only over no point, so D == 0 tells an
+            // emptied row; any other may sum to 0 over present points, where the quotient was 0 / 0 = NaN
+            // before: there a count of the sum's present points tells the two apart
+            if (mayBeEmpty(c, s)) {
+                Expr empty;
+                if (positive(c, q.numerator)) {
+                    empty = new Expr.Binary(Expr.Op.EQ, q.denominator, new Expr.Const(0));
+                } else {
+                    String tc = Rewriting.fresh(s.tensor() + "C", taken);
+                    decls.add(Rewriting.intermediate(tc, t.ranks(), DType.F32));
+                    Expr.Access tcAccess = Rewriting.access(tc, s.target().indices());
+                    // 1 at every point where the sum's term is present (select is absent where its condition is)
+                    Expr one = new Expr.Select(new Expr.Binary(Expr.Op.EQ, body, body), new Expr.Const(1), new Expr.Const(1));
+                    out.add(Rewriting.statement(tcAccess, one, new Reduction(ReduceOp.SUM, reducedOrder(probe, s)), s.where()));
+                    empty = new Expr.Binary(Expr.Op.EQ, tcAccess, new Expr.Const(0));
+                }
+                quotient = new Expr.Select(empty, new Expr.Const(0), quotient);
+            }
             out.add(Rewriting.statement(s.target(), quotient, null, null));
             deferred++;
             changes.add(s.tensor() + ": the division by " + describe(q.denominator) + q.via + " moved out of the sum over "
@@ -152,6 +168,12 @@ public final class DeferNormalization implements Rewrite {
             }
         }
         return false;
+    }
+
+    /** Whether {@code e} is positive wherever it is a number: exp, softplus or sigmoid of anything, read inline or through an intermediate. */
+    static boolean positive(Cascade c, Expr e) {
+        if (e instanceof Expr.Access a && inlinable(c, a) instanceof Einsum def) return positive(c, def.body());
+        return e instanceof Expr.Unary(Expr.Fn fn, Expr x) && (fn == Expr.Fn.EXP || fn == Expr.Fn.SOFTPLUS || fn == Expr.Fn.SIGMOID);
     }
 
     private static List<String> reducedOrder(Einsum probe, Einsum original) {

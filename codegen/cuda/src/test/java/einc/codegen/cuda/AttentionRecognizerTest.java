@@ -40,6 +40,15 @@ class AttentionRecognizerTest {
     }
 
     @Test
+    void aReluWeightDividedPerKeyIsLeftToTheGenericKernels() {
+        // relu(qk) / sum relu(qk) is 0 / 0 = NaN at every key of a row whose keys all score <= 0; the fused
+        // kernel's deferred division would write 0 there
+        AttentionRecognizer.Result r = AttentionRecognizer.recognize(Examples.l1("relu_l1_f32", DType.F32, Expr.Fn.RELU));
+        assertFalse(r.pattern().isPresent());
+        assertTrue(r.why().contains("NaN"), r.why());
+    }
+
+    @Test
     void causalAndWindowMasksBecomeKeyBounds() {
         MaskBounds causal = new MaskBounds(pattern(Examples.all().get("causal_f32")).maskAtoms());
         assertEquals(1, causal.bounds.size());
