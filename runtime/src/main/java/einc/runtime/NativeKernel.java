@@ -104,18 +104,27 @@ public final class NativeKernel {
             if (parts == 1) {
                 kernel.invokeExact(tens, ext, parSeg, 0L, n);
             } else {
-                ForkJoinPool pool = ForkJoinPool.commonPool().getParallelism() >= parts ? ForkJoinPool.commonPool() : new ForkJoinPool(parts);
+                // The calling thread is one of the parts, so parts - 1 helpers suffice: the common
+                // pool has them on a machine of `parts` cores (its parallelism is cores - 1), and no
+                // pool is created per call.
+                int helpers = parts - 1;
+                ForkJoinPool pool = ForkJoinPool.getCommonPoolParallelism() >= helpers ? ForkJoinPool.commonPool() : new ForkJoinPool(helpers);
                 // Each of the parts threads takes chunks of the task range until none is left, so
                 // that a thread the OS preempts (a shared machine) does not hold up the others.
                 long chunk = Math.max(1, n / ((long) parts * CHUNKS_PER_THREAD));
                 java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+                Runnable work = () -> {
+                    for (long lo = next.getAndAdd(chunk); lo < n; lo = next.getAndAdd(chunk)) call(tens, ext, parSeg, lo, Math.min(n, lo + chunk));
+                };
                 List<ForkJoinTask<?>> running = new ArrayList<>();
-                for (int p = 0; p < parts; p++)
-                    running.add(pool.submit(() -> {
-                        for (long lo = next.getAndAdd(chunk); lo < n; lo = next.getAndAdd(chunk)) call(tens, ext, parSeg, lo, Math.min(n, lo + chunk));
-                    }));
-                for (ForkJoinTask<?> t : running) t.join();
-                if (pool != ForkJoinPool.commonPool()) pool.shutdown();
+                for (int p = 0; p < helpers; p++) running.add(pool.submit(work));
+                try {
+                    work.run();
+                } finally {
+                    // the helpers must be done before the arena (extents, parameters) is closed
+                    for (ForkJoinTask<?> t : running) t.join();
+                    if (pool != ForkJoinPool.commonPool()) pool.shutdown();
+                }
             }
             copyBack.forEach(Runnable::run);
         } catch (RuntimeException | Error e) {

@@ -156,6 +156,20 @@ class FusedAttentionTest {
                 Map.of("b", 1, "h", 2, "g", 1, "p", 135, "m", 150, "e", 128, "f", 120), 7);
     }
 
+    /**
+     * Key ranges that begin and end inside groups of keys and blocks of rows (causal diagonals not on a
+     * tile boundary, more rows than keys and the reverse, narrow windows): the kernel skips the groups of
+     * keys no row of a half sees and limits each block of rows' weighted sum to the keys its rows see.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"attention/causal.ein", "attention/sliding_window.ein", "attention/sinks_window.ein"})
+    void keyRangesInsideTilesAgreeWithInterpreter(String file) {
+        Cascade c = cascade(file);
+        NativeKernel k = KERNELS.computeIfAbsent(file, key -> LlvmBackend.jit(c));
+        check(c, k, file, Map.of("b", 1, "h", 2, "g", 1, "p", 200, "m", 77, "e", 33, "f", 40), 11);
+        check(c, k, file, Map.of("b", 1, "h", 1, "g", 1, "p", 96, "m", 300, "e", 16, "f", 17), 12);
+    }
+
     private static void check(Cascade c, NativeKernel k, String file, int shapeIndex) {
         check(c, k, file, SHAPES.get(shapeIndex), shapeIndex);
     }
