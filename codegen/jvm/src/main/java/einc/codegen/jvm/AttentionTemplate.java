@@ -167,28 +167,32 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] q = l.tensors[g[QS]], k = l.tensors[g[KS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
         int qb = g[QB], kb = g[KB], vb = g[VB], ob = g[OB];
         float scale = scale(l, g);
-        // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
         int tiles = (nM + BC - 1) / BC;
-        float[] kt = new float[tiles * nE * BC];
+        int chunks = nF / BC;
+        Object[] sc = scratch(tiles * nE * BC, tiles * chunks * BC * BC, BR * nE, BR * nF);
+        float[] kt = (float[]) sc[S_KT], vp = (float[]) sc[S_VP], qs = (float[]) sc[S_Q], acc = (float[]) sc[S_ACC];
+        float[] pt = (float[]) sc[S_PT], st = (float[]) sc[S_ST], sumv = (float[]) sc[S_SUMV];
+        float[] rowMax = (float[]) sc[S_ROWMAX], rowSum = (float[]) sc[S_ROWSUM], corr = (float[]) sc[S_CORR];
+        boolean[] active = (boolean[]) sc[S_ACTIVE], km = (boolean[]) sc[S_KM];
+        int[] lo = (int[]) sc[S_LO], hi = (int[]) sc[S_HI];
+        // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
         for (int m = 0; m < nM; m++) {
             int at = (m / BC) * nE * BC + m % BC;
             for (int e = 0; e < nE; e++) kt[at + e * BC] = k[kb + m * nE + e];
         }
-        // V's full column chunks packed by key tile: vp[((t*chunks + c)*BC + j)*BC + col] = V[t*BC + j, c*BC + col].
-        int chunks = nF / BC;
-        float[] vp = new float[tiles * chunks * BC * BC];
+        for (int m = nM; m < tiles * BC; m++) {
+            int at = (m / BC) * nE * BC + m % BC;
+            for (int e = 0; e < nE; e++) kt[at + e * BC] = 0f;
+        }
+        // V's full column chunks packed by key tile: vp[((t*chunks + c)*BC + j)*BC + col] = V[t*BC + j, c*BC + col], zero past M.
         for (int m = 0; m < nM; m++)
             for (int c = 0; c < chunks; c++)
                 System.arraycopy(v, vb + m * nF + c * BC, vp, (((m / BC) * chunks + c) * BC + m % BC) * BC, BC);
-        float[] qs = new float[BR * nE];
-        float[] pt = new float[BR * BC];
-        boolean[] active = new boolean[BR / R];
-        float[] st = new float[R * BC + R];
-        float[] acc = new float[BR * nF];
-        float[] rowMax = new float[BR], rowSum = new float[BR], corr = new float[BR];
-        float[] sumv = new float[BR * VL];
-        int[] lo = new int[BR], hi = new int[BR];
-        boolean[] km = new boolean[BC];
+        for (int m = nM; m < tiles * BC; m++)
+            for (int c = 0; c < chunks; c++) {
+                int at = (((m / BC) * chunks + c) * BC + m % BC) * BC;
+                java.util.Arrays.fill(vp, at, at + BC, 0f);
+            }
         // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
         for (int p0 = part * BR; p0 < nP; p0 += parts * BR) {
             int rows = Math.min(BR, nP - p0);
@@ -211,7 +215,7 @@ public final class AttentionTemplate implements CompiledCascade {
                 for (int j = 0; j < VL; j++) sumv[r * VL + j] = 0f;
                 for (int e = 0; e < nE; e++) qs[r * nE + e] = r < rows ? scale * q[qb + (p0 + r) * nE + e] : 0f;
             }
-            java.util.Arrays.fill(acc, 0f);
+            java.util.Arrays.fill(acc, 0, BR * nF, 0f);
             for (int m0 = tileLo < tileHi ? tileLo / BC * BC : tileHi; m0 < tileHi; m0 += BC) {
                 // All row blocks' probabilities first, then all their weighted sums: K's tile stays
                 // in L1 for the first loop, V's for the second.
@@ -250,6 +254,47 @@ public final class AttentionTemplate implements CompiledCascade {
                 }
             }
         }
+        spare.offer(sc);
+    }
+
+    // ---- scratch kept between slices and calls
+
+    /**
+     * Scratch of finished slices (an {@code Object[]} of arrays at the slots below), taken again
+     * by later slices: one set per slice running at a time, kept for the kernel's life. Fresh
+     * arrays for every slice (5 MB per call at N=1024) made young GCs, and after a GC that handed
+     * out heap regions the process had not yet touched, every call page-faulted all of its
+     * scratch (a minor fault per 4 KB page, ~1250 per call) and ran about 2x slower for the
+     * JVM's life or until the next GC: that was the kernel's bimodality across JVM forks
+     * (docs/ARCHITECTURE.md). Reused, nothing per call is allocated but a few small objects.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Slots of a scratch set. */
+    static final int S_KT = 0, S_VP = 1, S_Q = 2, S_ACC = 3, S_PT = 4, S_ST = 5, S_SUMV = 6, S_ROWMAX = 7, S_ROWSUM = 8, S_CORR = 9,
+            S_ACTIVE = 10, S_KM = 11, S_LO = 12, S_HI = 13, SLOTS = 14;
+
+    /** A scratch set whose K, V, Q and accumulator arrays hold at least the given lengths (those that do not are replaced). */
+    private Object[] scratch(int kt, int vp, int qs, int acc) {
+        Object[] s = spare.poll();
+        if (s == null) {
+            s = new Object[SLOTS];
+            s[S_PT] = new float[BR * BC];
+            s[S_ST] = new float[R * BC + R];
+            s[S_SUMV] = new float[BR * VL];
+            s[S_ROWMAX] = new float[BR];
+            s[S_ROWSUM] = new float[BR];
+            s[S_CORR] = new float[BR];
+            s[S_ACTIVE] = new boolean[BR / R];
+            s[S_KM] = new boolean[BC];
+            s[S_LO] = new int[BR];
+            s[S_HI] = new int[BR];
+        }
+        if (s[S_KT] == null || ((float[]) s[S_KT]).length < kt) s[S_KT] = new float[kt];
+        if (s[S_VP] == null || ((float[]) s[S_VP]).length < vp) s[S_VP] = new float[vp];
+        if (s[S_Q] == null || ((float[]) s[S_Q]).length < qs) s[S_Q] = new float[qs];
+        if (s[S_ACC] == null || ((float[]) s[S_ACC]).length < acc) s[S_ACC] = new float[acc];
+        return s;
     }
 
     // ---- copies of the inner loops with a fixed trip count: AttentionEmitter replaces each body
@@ -393,7 +438,11 @@ public final class AttentionTemplate implements CompiledCascade {
         for (int local = 0; local < R; local++) {
             int r = rb + local, at = local * BC;
             float max = rowMax[r];
-            if (max == Float.NEGATIVE_INFINITY) continue;
+            if (max == Float.NEGATIVE_INFINITY) {
+                // No key yet: weight 0 (pt is reused, so it is written here too).
+                java.util.Arrays.fill(pt, r * BC, r * BC + BC, 0f);
+                continue;
+            }
             FloatVector mv = FloatVector.broadcast(SPECIES, max);
             FloatVector sum = FloatVector.fromArray(SPECIES, sumv, r * VL).mul(corr[r]);
             for (int j = 0; j < BC; j += VL) {

@@ -75,6 +75,35 @@ class FusedBackendTest {
         assertEquals(2, AttentionTemplate.parts((AttentionTemplate.PARALLEL + 1) / 2, 4096));
     }
 
+    /**
+     * One loaded kernel over shapes that shrink and grow (its scratch is kept between calls):
+     * a smaller call after a larger one must not read what the larger one left, on 1 and 2 threads.
+     */
+    @TestFactory
+    List<DynamicTest> oneKernelAgreesWithTheInterpreterOverShapesInTurn() {
+        List<DynamicTest> tests = new ArrayList<>();
+        List<Map<String, Long>> turns = List.of(
+                Map.of("b", 1L, "h", 2L, "p", 200L, "m", 300L, "e", 64L, "f", 80L),
+                Map.of("b", 1L, "h", 1L, "p", 5L, "m", 7L, "e", 16L, "f", 20L),
+                Map.of("b", 2L, "h", 1L, "p", 67L, "m", 150L, "e", 128L, "f", 128L),
+                Map.of("b", 1L, "h", 3L, "p", 70L, "m", 65L, "e", 32L, "f", 64L),
+                Map.of("b", 1L, "h", 2L, "p", 200L, "m", 300L, "e", 64L, "f", 80L));
+        long seed = 500;
+        for (String name : List.of("attention", "causal", "window", "l1")) {
+            Cascade c = Cascades.all().get(name);
+            JvmKernel k = JvmBackend.compile(c);
+            for (int threads : new int[] {1, 2}) {
+                var kernel = k.loadFused().withThreads(threads);
+                for (Map<String, Long> s : turns) {
+                    long sd = seed++;
+                    tests.add(DynamicTest.dynamicTest(name + " fused, one kernel, " + threads + " threads, " + s,
+                            () -> Check.againstInterpreter(c, kernel, s, sd, 1e-5)));
+                }
+            }
+        }
+        return tests;
+    }
+
     /** One batch point (B=1 H=1): its query tiles run as interleaved slices on 2 threads; ragged query and key counts. */
     @TestFactory
     List<DynamicTest> oneBatchPointAgreesWithTheInterpreterOnTwoThreads() {
