@@ -314,6 +314,7 @@ final class CascadeBuilder {
         String outer = s.outer.getText();
         String inner = s.inner.getText();
         boolean ok = true;
+        boolean partsOk = true;
         if (!known.containsKey(parent)) {
             String dym = Suggestions.didYouMean(parent, known.keySet());
             error(spans.of(s.parent), Code.UNKNOWN_INDEX, parent)
@@ -325,13 +326,16 @@ final class CascadeBuilder {
             if (!isLowerCase(n)) {
                 error(spans.of(part), Code.INDEX_NOT_LOWER_CASE, n).hint("write '" + n.toLowerCase(Locale.ROOT) + "'");
                 ok = false;
+                partsOk = false;
             } else if (n.equals(parent) || splitOf.containsKey(n) || (part == s.inner && n.equals(outer))) {
                 error(spans.of(part), Code.DUPLICATE_NAME, n).hint("the parts of a split are two new indices, e.g. split m = (m1, m0) by 64");
                 ok = false;
+                partsOk = false;
             } else if (inputRanks.contains(n) || batch.contains(n)) {
                 error(spans.of(part), Code.BAD_SPLIT, "split part '" + n + "' is already a rank of an input")
                         .hint("name the parts of a split with new indices, e.g. " + parent + "1 and " + parent + "0");
                 ok = false;
+                partsOk = false;
             }
         }
         IndexExpr tile = index(s.expr());
@@ -349,6 +353,11 @@ final class CascadeBuilder {
         if (!ok || tile == null) {
             excused.add(outer);
             excused.add(inner);
+            if (partsOk) {
+                // a bad parent or tile is reported once: the parts stay indices, so their uses raise no follow-on errors
+                addIndex(outer, spans.of(s.outer));
+                addIndex(inner, spans.of(s.inner));
+            }
             return;
         }
         Split split = new Split(parent, outer, inner, tile, spans.of(s));
@@ -1137,6 +1146,14 @@ final class CascadeBuilder {
                 if (op != IndexExpr.IOp.MUL && ib) {
                     error(spans.of(mul), Code.NOT_AFFINE, text(mul), (op == IndexExpr.IOp.DIV ? "it divides by" : "it takes a modulo by") + " an index")
                             .hint("divide only by constants of extents and integers, as in h / (H / G)");
+                    return null;
+                }
+                Long divisor = op == IndexExpr.IOp.MUL ? null : constant(b);
+                if (divisor != null && divisor == 0) {
+                    String d = text(mul.expr(1));
+                    error(spans.of(mul.expr(1)), Code.DIVISION_BY_ZERO, text(mul), d.equals("0") ? "the divisor" : "the divisor " + d, "")
+                            .hint((op == IndexExpr.IOp.DIV ? "divide" : "take the modulo") + " by a constant that is not 0, e.g. "
+                                    + text(mul.expr(0)) + " " + mul.op.getText() + " 2, or by an expression of extents such as H / G");
                     return null;
                 }
                 return new IndexExpr.IBin(op, a, b);
