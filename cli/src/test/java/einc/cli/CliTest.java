@@ -105,6 +105,41 @@ class CliTest {
         assertTrue(r.out().contains("sum " + Summary.number(sum)) || Math.abs(sum) < 1e-3, "the checksum is the written data's: " + r.out());
     }
 
+    /** Each output is written in its declared type; bf16, which .npy cannot hold, as float32 holding bf16-rounded values. */
+    @Test
+    void runWritesEachOutputInItsDeclaredType() throws IOException {
+        Path f = file("ty.ein", """
+                cascade ty {
+                  input  X[i]: f64
+                  output A[i]: f64, B[i]: f16, C[i]: bf16, D[i]
+                  A[i] = X[i] / 3
+                  B[i] = X[i] / 3
+                  C[i] = X[i] / 3
+                  D[i] = X[i] / 3
+                }
+                """);
+        Path in = Files.createDirectory(dir.resolve("in"));
+        Npy.write(in.resolve("X.npy"), Tensor.of(new double[] {1, 2, -7}, 3));
+        for (String backend : new String[] {"reference", "jvm"}) {
+            Path out = dir.resolve("out-" + backend);
+            Result r = einc("run", f.toString(), "--backend", backend, "--inputs", in.toString(), "--outputs", out.toString());
+            assertEquals(0, r.status(), r.err());
+            Tensor a = Npy.read(out.resolve("A.npy")), b = Npy.read(out.resolve("B.npy")), c = Npy.read(out.resolve("C.npy")), d = Npy.read(out.resolve("D.npy"));
+            assertEquals(ElementType.F64, a.type());
+            assertEquals(ElementType.F16, b.type());
+            assertEquals(ElementType.F32, c.type(), "bf16 has no .npy dtype");
+            assertEquals(ElementType.F32, d.type(), "f32 is the default");
+            double[] third = {1 / 3.0, 2 / 3.0, -7 / 3.0};
+            assertArrayEquals(third, a.toDoubleArray(), backend.equals("reference") ? 0 : 1e-6);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Float.float16ToFloat(Float.floatToFloat16((float) third[i])), b.getFlat(i), 0, "B is f16-rounded");
+                Tensor one = Tensor.zeros(ElementType.BF16, 1);
+                one.setFlat(0, third[i]);
+                assertEquals(one.getFlat(0), c.getFlat(i), 0, "C holds bf16 values");
+            }
+        }
+    }
+
     @Test
     void runComputesFromInputFiles() throws IOException {
         Path f = file("mv.ein", MATVEC);
