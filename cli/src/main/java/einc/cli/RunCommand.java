@@ -7,6 +7,7 @@ import einc.ir.EincException;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.TensorDecl;
+import einc.optimizer.EmptyExtents;
 import einc.optimizer.Flops;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -78,6 +79,14 @@ final class RunCommand implements Callable<Integer> {
         Map<String, int[]> fileShapes = new LinkedHashMap<>();
         fromFiles.forEach((name, d) -> fileShapes.put(name, d.shape()));
         Extents x = plan.bind(fileShapes, explicit);
+        if (EmptyExtents.any(x)) {
+            // the rewrites assume no extent is 0: run the cascade as written, lowered for the compiled backends
+            Cascade written = plan.written();
+            Cascade lowered = backend.equals("reference") ? written : EmptyExtents.lower(written, Extents.bind(written, fileShapes, explicit));
+            plan = new Backends.Plan(written, lowered);
+            c = lowered;
+            x = Extents.bind(lowered, fileShapes, explicit);
+        }
         List<Summary.Array> inputInfo = new ArrayList<>();
         Map<String, Dense> inputs = completeInputs(c, x, fromFiles, inputInfo);
         Map<String, Double> values = Interpreter.params(c, x, given);

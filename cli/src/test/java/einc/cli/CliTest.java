@@ -140,6 +140,27 @@ class CliTest {
         }
     }
 
+    /** An extent of 0 runs (docs/SEMANTICS.md): every CPU backend gives the interpreter's answer on the cascade as written. */
+    @Test
+    void zeroExtentsRunOnEveryCpuBackendAsTheInterpreterSays() throws IOException {
+        Path f = Path.of("..", "examples", "attention", "softmax.ein");
+        for (String shape : new String[] {"b=1,h=2,p=3,m=0,e=4,f=2", "b=1,h=2,p=0,m=5,e=4,f=2", "b=1,h=2,p=3,m=5,e=0,f=2", "b=0,h=2,p=3,m=5,e=4,f=2"}) {
+            double[] want = null;
+            for (String backend : new String[] {"reference", "jvm", "llvm"}) {
+                Path out = dir.resolve(backend + shape.replace(',', '-'));
+                Result r = einc("run", f.toString(), "--shape", shape, "--backend", backend, "--outputs", out.toString());
+                assertEquals(0, r.status(), shape + " " + backend + ": " + r.err());
+                double[] got = Npy.read(out.resolve("AV.npy")).toDoubleArray();
+                if (want == null) want = got;
+                else assertArrayEquals(want, got, 1e-6, shape + " " + backend);
+            }
+            for (double v : want) assertEquals(0.0, v, "no keys, no queries or an empty head: AV is absent, read as 0 (" + shape + ")");
+        }
+        Result negative = einc("run", f.toString(), "--shape", "b=1,h=2,p=3,m=-1,e=4,f=2");
+        assertEquals(1, negative.status());
+        assertTrue(negative.err().contains("cannot be negative"), negative.err());
+    }
+
     @Test
     void runComputesFromInputFiles() throws IOException {
         Path f = file("mv.ein", MATVEC);
