@@ -156,6 +156,19 @@ class CliTest {
             }
             for (double v : want) assertEquals(0.0, v, "no keys, no queries or an empty head: AV is absent, read as 0 (" + shape + ")");
         }
+        // what the lowering cannot express exactly is an error with a caret, never a wrong answer
+        Path sel = file("zs.ein", """
+                cascade zs {
+                  input X[m, p], Y[p]
+                  output O[p]
+                  G[p] = X[m, p] :: max(m)
+                  O[p] = select(Y[p] > 0, G[p], Y[p])
+                }
+                """);
+        Result unsupported = einc("run", sel.toString(), "--shape", "m=0,p=3", "--backend", "jvm");
+        assertEquals(1, unsupported.status(), unsupported.err());
+        assertTrue(unsupported.err().startsWith(sel + ":5:3: error: with an extent of 0") && unsupported.err().contains("^~~"), unsupported.err());
+        assertEquals(0, einc("run", sel.toString(), "--shape", "m=0,p=3", "--backend", "reference").status());
         Result negative = einc("run", f.toString(), "--shape", "b=1,h=2,p=3,m=-1,e=4,f=2");
         assertEquals(1, negative.status());
         assertTrue(negative.err().contains("cannot be negative"), negative.err());
