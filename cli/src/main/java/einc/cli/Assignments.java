@@ -23,7 +23,7 @@ final class Assignments {
                 } catch (NumberFormatException e) {
                     throw bad("malformed --shape '" + part + "': the extent '" + kv[1] + "' is not an integer");
                 }
-                if (n <= 0) throw bad("malformed --shape '" + part + "': an extent must be positive");
+                if (n < 0) throw bad("malformed --shape '" + part + "': an extent cannot be negative");
                 Long old = out.put(kv[0], n);
                 if (old != null && old != n) throw bad("--shape gives index '" + kv[0] + "' two extents, " + old + " and " + n);
             }

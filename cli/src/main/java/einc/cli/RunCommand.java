@@ -7,6 +7,7 @@ import einc.ir.EincException;
 import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.TensorDecl;
+import einc.optimizer.EmptyExtents;
 import einc.optimizer.Flops;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code einc run FILE}: compiles a cascade, binds its extents to the inputs' shapes and
  * {@code --shape}, reads each input from {@code --inputs DIR/NAME.npy} or draws it from a seeded
- * normal distribution, runs it on a backend, writes the outputs as float32 {@code .npy} and prints
+ * normal distribution, runs it on a backend, writes the outputs as {@code .npy} in their declared types and prints
  * a {@link Summary}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -45,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--inputs", paramLabel = "DIR", description = "Read input X from DIR/X.npy when that file exists (f32, f64 or f16, C order).")
     Path inputsDir;
 
-    @Option(names = "--outputs", paramLabel = "DIR", description = "Write output Y to DIR/Y.npy as float32, batch ranks first.")
+    @Option(names = "--outputs", paramLabel = "DIR", description = "Write output Y to DIR/Y.npy in its declared type (f32, f64, f16; bf16 as float32 holding bf16 values), batch ranks first.")
     Path outputsDir;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "A parameter's value (repeatable).")
@@ -78,6 +79,14 @@ final class RunCommand implements Callable<Integer> {
         Map<String, int[]> fileShapes = new LinkedHashMap<>();
         fromFiles.forEach((name, d) -> fileShapes.put(name, d.shape()));
         Extents x = plan.bind(fileShapes, explicit);
+        if (EmptyExtents.any(x)) {
+            // the rewrites assume no extent is 0: run the cascade as written, lowered for the compiled backends
+            Cascade written = plan.written();
+            Cascade lowered = backend.equals("reference") ? written : EmptyExtents.lower(written, Extents.bind(written, fileShapes, explicit));
+            plan = new Backends.Plan(written, lowered);
+            c = lowered;
+            x = Extents.bind(lowered, fileShapes, explicit);
+        }
         List<Summary.Array> inputInfo = new ArrayList<>();
         Map<String, Dense> inputs = completeInputs(c, x, fromFiles, inputInfo);
         Map<String, Double> values = Interpreter.params(c, x, given);
@@ -176,7 +185,7 @@ final class RunCommand implements Callable<Integer> {
             String where = null;
             if (outputsDir != null) {
                 Path f = outputsDir.resolve(t.name() + ".npy");
-                TensorFiles.writeF32(f, d);
+                TensorFiles.write(f, d, t.type());
                 where = "-> " + f;
             }
             info.add(Summary.Array.of(t.name(), d, where));

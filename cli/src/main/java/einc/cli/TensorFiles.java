@@ -1,6 +1,7 @@
 package einc.cli;
 
 import einc.ir.Code;
+import einc.ir.DType;
 import einc.ir.Dense;
 import einc.ir.EincException;
 import einc.runtime.ElementType;
@@ -28,16 +29,31 @@ final class TensorFiles {
         return new Dense(ints, t.toDoubleArray());
     }
 
-    /** Writes {@code d} to {@code file} as float32. @throws EincException (code {@code io}) when the file cannot be written */
-    static void writeF32(Path file, Dense d) {
+    /**
+     * Writes {@code d} to {@code file} in the declared type {@code type}: {@code <f4}, {@code <f8}
+     * or {@code <f2}. {@code .npy} has no bf16 dtype, so a bf16 tensor's values are rounded to bf16
+     * and written as {@code <f4}, which holds them exactly.
+     * @throws EincException (code {@code io}) when the file cannot be written
+     */
+    static void write(Path file, Dense d, DType type) {
         long[] shape = new long[d.rank()];
         for (int i = 0; i < shape.length; i++) shape[i] = d.shape()[i];
-        Tensor t = Tensor.zeros(ElementType.F32, shape);
+        Tensor t = Tensor.zeros(elementType(type), shape);
         t.copyFrom(d.data());
+        if (type == DType.BF16) t = t.to(ElementType.F32);
         try {
             Npy.write(file, t);
         } catch (IOException e) {
             throw EincException.plain(Code.IO, e.getMessage());
         }
+    }
+
+    private static ElementType elementType(DType type) {
+        return switch (type) {
+            case F32 -> ElementType.F32;
+            case F64 -> ElementType.F64;
+            case F16 -> ElementType.F16;
+            case BF16 -> ElementType.BF16;
+        };
     }
 }

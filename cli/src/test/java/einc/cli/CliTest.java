@@ -105,6 +105,75 @@ class CliTest {
         assertTrue(r.out().contains("sum " + Summary.number(sum)) || Math.abs(sum) < 1e-3, "the checksum is the written data's: " + r.out());
     }
 
+    /** Each output is written in its declared type; bf16, which .npy cannot hold, as float32 holding bf16-rounded values. */
+    @Test
+    void runWritesEachOutputInItsDeclaredType() throws IOException {
+        Path f = file("ty.ein", """
+                cascade ty {
+                  input  X[i]: f64
+                  output A[i]: f64, B[i]: f16, C[i]: bf16, D[i]
+                  A[i] = X[i] / 3
+                  B[i] = X[i] / 3
+                  C[i] = X[i] / 3
+                  D[i] = X[i] / 3
+                }
+                """);
+        Path in = Files.createDirectory(dir.resolve("in"));
+        Npy.write(in.resolve("X.npy"), Tensor.of(new double[] {1, 2, -7}, 3));
+        for (String backend : new String[] {"reference", "jvm"}) {
+            Path out = dir.resolve("out-" + backend);
+            Result r = einc("run", f.toString(), "--backend", backend, "--inputs", in.toString(), "--outputs", out.toString());
+            assertEquals(0, r.status(), r.err());
+            Tensor a = Npy.read(out.resolve("A.npy")), b = Npy.read(out.resolve("B.npy")), c = Npy.read(out.resolve("C.npy")), d = Npy.read(out.resolve("D.npy"));
+            assertEquals(ElementType.F64, a.type());
+            assertEquals(ElementType.F16, b.type());
+            assertEquals(ElementType.F32, c.type(), "bf16 has no .npy dtype");
+            assertEquals(ElementType.F32, d.type(), "f32 is the default");
+            double[] third = {1 / 3.0, 2 / 3.0, -7 / 3.0};
+            assertArrayEquals(third, a.toDoubleArray(), backend.equals("reference") ? 0 : 1e-6);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Float.float16ToFloat(Float.floatToFloat16((float) third[i])), b.getFlat(i), 0, "B is f16-rounded");
+                Tensor one = Tensor.zeros(ElementType.BF16, 1);
+                one.setFlat(0, third[i]);
+                assertEquals(one.getFlat(0), c.getFlat(i), 0, "C holds bf16 values");
+            }
+        }
+    }
+
+    /** An extent of 0 runs (docs/SEMANTICS.md): every CPU backend gives the interpreter's answer on the cascade as written. */
+    @Test
+    void zeroExtentsRunOnEveryCpuBackendAsTheInterpreterSays() throws IOException {
+        Path f = Path.of("..", "examples", "attention", "softmax.ein");
+        for (String shape : new String[] {"b=1,h=2,p=3,m=0,e=4,f=2", "b=1,h=2,p=0,m=5,e=4,f=2", "b=1,h=2,p=3,m=5,e=0,f=2", "b=0,h=2,p=3,m=5,e=4,f=2"}) {
+            double[] want = null;
+            for (String backend : new String[] {"reference", "jvm", "llvm"}) {
+                Path out = dir.resolve(backend + shape.replace(',', '-'));
+                Result r = einc("run", f.toString(), "--shape", shape, "--backend", backend, "--outputs", out.toString());
+                assertEquals(0, r.status(), shape + " " + backend + ": " + r.err());
+                double[] got = Npy.read(out.resolve("AV.npy")).toDoubleArray();
+                if (want == null) want = got;
+                else assertArrayEquals(want, got, 1e-6, shape + " " + backend);
+            }
+            for (double v : want) assertEquals(0.0, v, "no keys, no queries or an empty head: AV is absent, read as 0 (" + shape + ")");
+        }
+        // what the lowering cannot express exactly is an error with a caret, never a wrong answer
+        Path sel = file("zs.ein", """
+                cascade zs {
+                  input X[m, p], Y[p]
+                  output O[p]
+                  G[p] = X[m, p] :: max(m)
+                  O[p] = select(Y[p] > 0, G[p], Y[p])
+                }
+                """);
+        Result unsupported = einc("run", sel.toString(), "--shape", "m=0,p=3", "--backend", "jvm");
+        assertEquals(1, unsupported.status(), unsupported.err());
+        assertTrue(unsupported.err().startsWith(sel + ":5:3: error: with an extent of 0") && unsupported.err().contains("^~~"), unsupported.err());
+        assertEquals(0, einc("run", sel.toString(), "--shape", "m=0,p=3", "--backend", "reference").status());
+        Result negative = einc("run", f.toString(), "--shape", "b=1,h=2,p=3,m=-1,e=4,f=2");
+        assertEquals(1, negative.status());
+        assertTrue(negative.err().contains("cannot be negative"), negative.err());
+    }
+
     @Test
     void runComputesFromInputFiles() throws IOException {
         Path f = file("mv.ein", MATVEC);

@@ -116,6 +116,28 @@ final class CascadeBuilder {
     private final List<TensorDecl> intermediates = new ArrayList<>();
     private final List<Built> built = new ArrayList<>();
     private final Set<String> quietInits = new LinkedHashSet<>();
+    private final Map<String, StepsOutput> stepsOutputs = new LinkedHashMap<>(); // output -> its recurrence
+    private final Map<TargetContext, String> redirected = new LinkedHashMap<>();  // init and step of such an output
+
+    /**
+     * An output assigned by a recurrence ({@code output S[p]}, {@code S[m + 1, p] = ...}): the
+     * recurrence runs on the intermediate {@code steps}, whose arity is {@code stepsArity} as written,
+     * and the output is its final entry {@code steps[M, p]}, assigned right after the recurrence.
+     */
+    private static final class StepsOutput {
+        final String output;
+        final String steps;
+        final int stepsArity;
+        String index;              // the iterative index, once the stepping statement is built
+        Span stepSpan;
+        boolean done;
+
+        StepsOutput(String output, String steps, int stepsArity) {
+            this.output = output;
+            this.steps = steps;
+            this.stepsArity = stepsArity;
+        }
+    }
 
     // per expression
     private Mode mode = Mode.BODY;
@@ -143,6 +165,7 @@ final class CascadeBuilder {
             }
         }
         collectTargets(items);
+        collectStepsOutputs(items);
         collectIndices(ctx);
         for (ItemContext item : items) if (item instanceof SplitItemContext s) split(s);
         checkNameClashes();
@@ -150,10 +173,14 @@ final class CascadeBuilder {
         for (ItemContext item : items) {
             switch (item) {
                 case InitItemContext i -> statement(i, i.target(), i.expr(0), i.cond, true);
-                case StatementItemContext s -> statement(s, s.target(), s.expr(0), s.cond, false);
+                case StatementItemContext s -> {
+                    finishStepsOutputs(s);
+                    statement(s, s.target(), s.expr(0), s.cond, false);
+                }
                 default -> {}
             }
         }
+        finishStepsOutputs(null);
         checkOutputsAndInits();
         checkRecurrences();
         List<IndexDef> indexDefs = indexDefs();
@@ -284,6 +311,97 @@ final class CascadeBuilder {
         }
     }
 
+    /**
+     * Finds the outputs assigned by a recurrence: an init or a statement writing {@code r + 1}
+     * whose left-hand side has one position more than the output's ranks (LANGUAGE.md §7: the
+     * output's value is the final entry). Their init and step write a hidden intermediate instead.
+     */
+    private void collectStepsOutputs(List<ItemContext> items) {
+        for (ItemContext item : items) {
+            TargetContext tc = switch (item) {
+                case InitItemContext i -> i.target();
+                case StatementItemContext s -> s.target();
+                default -> null;
+            };
+            if (tc == null) continue;
+            TensorInfo t = tensors.get(tc.name.getText());
+            if (t == null || t.role != TensorDecl.Role.OUTPUT || t.ranks == null) continue;
+            boolean stepping = item instanceof InitItemContext;
+            for (TargetIndexContext p : tc.targetIndex()) {
+                if (p.value == null && p.expr(0) instanceof AddExprContext add && add.op.getType() == EinParser.PLUS
+                        && add.expr(0) instanceof NameExprContext && add.expr(1) instanceof NumberExprContext one && one.getText().equals("1")) stepping = true;
+            }
+            int k = tc.targetIndex().size() - 1;
+            int arity = t.ranks.size();
+            boolean fits = k == arity;
+            if (k >= 0 && k < arity) {
+                fits = true;
+                for (int i = 0; i < arity - k; i++) if (!batch.contains(t.ranks.get(i).index())) fits = false;
+            }
+            if (!stepping || !fits) continue;
+            StepsOutput so = stepsOutputs.get(t.name);
+            if (so == null) {
+                String hidden = t.name + "_steps";
+                for (int i = 2; declared.containsKey(hidden) || targets.containsKey(hidden) || known.containsKey(hidden); i++) hidden = t.name + "_steps" + i;
+                so = new StepsOutput(t.name, hidden, k + 1);
+                stepsOutputs.put(t.name, so);
+                targets.putIfAbsent(hidden, spans.of(tc.name));
+                if (item instanceof InitItemContext) inits.putIfAbsent(hidden, spans.of(item));
+                else statementTargets.putIfAbsent(hidden, spans.of(tc.name));
+            } else if (!(item instanceof InitItemContext)) {
+                statementTargets.putIfAbsent(so.steps, spans.of(tc.name));
+            }
+            redirected.put(tc, so.steps);
+        }
+    }
+
+    /**
+     * Assigns each output whose recurrence has ended before {@code next} (a statement that does
+     * not name the iterative index; null: the end of the cascade) from the final entry:
+     * {@code S[p] = S_steps[M, p]}.
+     */
+    private void finishStepsOutputs(StatementItemContext next) {
+        for (StepsOutput so : stepsOutputs.values()) {
+            if (so.done || so.index == null) continue;
+            if (next != null && namesIn(next).contains(so.index)) continue;
+            so.done = true;
+            TensorInfo out = tensors.get(so.output);
+            TensorInfo steps = tensors.get(so.steps);
+            if (out == null || steps == null || steps.ranks == null || out.ranks == null) continue;
+            List<Rank> kept = steps.ranks.stream().filter(r -> !r.iterative()).toList();
+            if (kept.size() != out.ranks.size()) {
+                arityError(so.stepSpan, out, kept.size());
+                continue;
+            }
+            List<IndexExpr> target = new ArrayList<>();
+            List<IndexExpr> read = new ArrayList<>();
+            int k = 0;
+            for (Rank r : steps.ranks) {
+                if (r.iterative()) {
+                    read.add(new IndexExpr.Ext(r.index()));
+                    continue;
+                }
+                String declaredIndex = out.ranks.get(k).index();
+                unify(r.index(), declaredIndex, so.stepSpan, so.output, k);
+                read.add(IndexExpr.idx(declaredIndex));
+                k++;
+            }
+            for (Rank r : out.ranks) target.add(IndexExpr.idx(r.index()));
+            Einsum e = new Einsum(new Expr.Access(so.output, target), new Expr.Access(so.steps, read), null, null, false, so.stepSpan);
+            out.assigned = true;
+            out.statementSpan = so.stepSpan;
+            built.add(new Built(e, new LinkedHashSet<>(e.space()), false));
+        }
+    }
+
+    /** The names a statement mentions (indices among them), from its parse tree. */
+    private static Set<String> namesIn(ParseTree node) {
+        Set<String> out = new LinkedHashSet<>();
+        if (node instanceof NameExprContext n) out.add(n.name.getText());
+        for (int i = 0; i < node.getChildCount(); i++) out.addAll(namesIn(node.getChild(i)));
+        return out;
+    }
+
     /** Every name written at a plain position of an access or a left-hand side is an index. */
     private void collectIndices(ParseTree node) {
         if (node instanceof AccessExprContext a) {
@@ -314,6 +432,7 @@ final class CascadeBuilder {
         String outer = s.outer.getText();
         String inner = s.inner.getText();
         boolean ok = true;
+        boolean partsOk = true;
         if (!known.containsKey(parent)) {
             String dym = Suggestions.didYouMean(parent, known.keySet());
             error(spans.of(s.parent), Code.UNKNOWN_INDEX, parent)
@@ -325,13 +444,16 @@ final class CascadeBuilder {
             if (!isLowerCase(n)) {
                 error(spans.of(part), Code.INDEX_NOT_LOWER_CASE, n).hint("write '" + n.toLowerCase(Locale.ROOT) + "'");
                 ok = false;
+                partsOk = false;
             } else if (n.equals(parent) || splitOf.containsKey(n) || (part == s.inner && n.equals(outer))) {
                 error(spans.of(part), Code.DUPLICATE_NAME, n).hint("the parts of a split are two new indices, e.g. split m = (m1, m0) by 64");
                 ok = false;
+                partsOk = false;
             } else if (inputRanks.contains(n) || batch.contains(n)) {
                 error(spans.of(part), Code.BAD_SPLIT, "split part '" + n + "' is already a rank of an input")
                         .hint("name the parts of a split with new indices, e.g. " + parent + "1 and " + parent + "0");
                 ok = false;
+                partsOk = false;
             }
         }
         IndexExpr tile = index(s.expr());
@@ -349,6 +471,11 @@ final class CascadeBuilder {
         if (!ok || tile == null) {
             excused.add(outer);
             excused.add(inner);
+            if (partsOk) {
+                // a bad parent or tile is reported once: the parts stay indices, so their uses raise no follow-on errors
+                addIndex(outer, spans.of(s.outer));
+                addIndex(inner, spans.of(s.inner));
+            }
             return;
         }
         Split split = new Split(parent, outer, inner, tile, spans.of(s));
@@ -379,7 +506,7 @@ final class CascadeBuilder {
     // ------------------------------------------------------------------ statements
 
     private void statement(ParserRuleContext whole, TargetContext tctx, ExprContext bodyCtx, ExprContext condCtx, boolean init) {
-        String name = tctx.name.getText();
+        String name = redirected.getOrDefault(tctx, tctx.name.getText());
         Span nameAt = spans.of(tctx.name);
         Span at = spans.of(whole);
         TensorInfo t = tensors.get(name);
@@ -474,8 +601,9 @@ final class CascadeBuilder {
                     error(nameAt, Code.BAD_INIT, "the init of '" + name + "' (line " + initAt.line() + ") must come before its recurrence")
                             .hint("move the init before this statement");
                 } else {
-                    error(nameAt, Code.BAD_RECURRENCE, "iterative tensor '" + name + "' has no init")
-                            .hint("give its entry 0 before this statement: init " + name + "[r = 0, ...] = EXPR");
+                    String shown = tctx.name.getText();
+                    error(nameAt, Code.BAD_RECURRENCE, "iterative tensor '" + shown + "' has no init")
+                            .hint("give its entry 0 before this statement: init " + shown + "[r = 0, ...] = EXPR");
                 }
             }
             List<Rank> ranks = null;
@@ -496,8 +624,9 @@ final class CascadeBuilder {
                     error(nameAt, Code.BAD_INIT, "'" + name + "' has two inits").hint("give entry 0 once").note("the first init is at line " + t.initSpan.line());
                     record = false;
                 } else if (t.role == TensorDecl.Role.OUTPUT) {
-                    error(nameAt, Code.BAD_INIT, "output '" + name + "' cannot be iterative")
-                            .hint("run the recurrence on an intermediate and assign the output from its final entry, e.g. X[R, ...]");
+                    error(nameAt, Code.BAD_INIT, "output '" + name + "' declares the rank its recurrence iterates")
+                            .hint("declare the output without its iterative rank: an output assigned by a recurrence (init " + name + "[r = 0, ...], "
+                                    + name + "[r + 1, ...] = ...) is its final entry " + name + "[R, ...]");
                     t.quiet = true;
                     record = false;
                 } else if (t.assigned) {
@@ -509,8 +638,9 @@ final class CascadeBuilder {
                         .note("first assigned at line " + t.statementSpan.line());
                 record = false;
             } else if (t.role == TensorDecl.Role.OUTPUT && steps > 0) {
-                error(nameAt, Code.BAD_RECURRENCE, "output '" + name + "' cannot be iterative")
-                        .hint("run the recurrence on an intermediate and assign the output from its final entry, e.g. X[R, ...]");
+                error(nameAt, Code.BAD_RECURRENCE, "output '" + name + "' declares the rank its recurrence iterates")
+                        .hint("declare the output without its iterative rank: an output assigned by a recurrence (init " + name + "[r = 0, ...], "
+                                    + name + "[r + 1, ...] = ...) is its final entry " + name + "[R, ...]");
                 t.quiet = true;
                 record = false;
             }
@@ -644,6 +774,11 @@ final class CascadeBuilder {
             }
         }
         built.add(new Built(einsum, space, steps > 1));
+        if (!init && steps == 1 && redirected.containsKey(tctx) && t != null && t.ranks != null) {
+            StepsOutput so = stepsOutputs.get(tctx.name.getText());
+            for (Rank r : t.ranks) if (r.iterative()) so.index = r.index();
+            so.stepSpan = at;
+        }
     }
 
     /** The batch ranks in {@code listed} that a left-hand side got without writing them. */
@@ -967,6 +1102,11 @@ final class CascadeBuilder {
     /** A tensor read {@code X[i, ...]}. */
     private Typed access(AccessExprContext ctx) {
         String n = ctx.name.getText();
+        StepsOutput so = stepsOutputs.get(n);
+        if (so != null && ctx.expr().size() == so.stepsArity || so != null && tensors.get(so.steps) != null
+                && tensors.get(so.steps).ranks != null && ctx.expr().size() == tensors.get(so.steps).ranks.size()) {
+            n = so.steps; // an entry of the recurrence, not the output (its final entry)
+        }
         Span at = spans.of(ctx.name);
         List<IndexExpr> written = new ArrayList<>();
         for (ExprContext e : ctx.expr()) {
@@ -1137,6 +1277,14 @@ final class CascadeBuilder {
                 if (op != IndexExpr.IOp.MUL && ib) {
                     error(spans.of(mul), Code.NOT_AFFINE, text(mul), (op == IndexExpr.IOp.DIV ? "it divides by" : "it takes a modulo by") + " an index")
                             .hint("divide only by constants of extents and integers, as in h / (H / G)");
+                    return null;
+                }
+                Long divisor = op == IndexExpr.IOp.MUL ? null : constant(b);
+                if (divisor != null && divisor == 0) {
+                    String d = text(mul.expr(1));
+                    error(spans.of(mul.expr(1)), Code.DIVISION_BY_ZERO, text(mul), d.equals("0") ? "the divisor" : "the divisor " + d, "")
+                            .hint((op == IndexExpr.IOp.DIV ? "divide" : "take the modulo") + " by a constant that is not 0, e.g. "
+                                    + text(mul.expr(0)) + " " + mul.op.getText() + " 2, or by an expression of extents such as H / G");
                     return null;
                 }
                 return new IndexExpr.IBin(op, a, b);

@@ -124,8 +124,8 @@ public final class Extents {
                         .withHint("its indices are " + String.join(", ", defs.keySet())));
                 return;
             }
-            if (value <= 0) {
-                errors.add(Diagnostic.error(null, Code.BAD_ARGUMENT, "extent of index '" + index + "' must be positive, got " + value));
+            if (value < 0) {
+                errors.add(Diagnostic.error(null, Code.BAD_ARGUMENT, "extent of index '" + index + "' cannot be negative, got " + value));
                 return;
             }
             give(index, value, "--shape", null);
@@ -148,7 +148,7 @@ public final class Extents {
             }
             for (int i = 0; i < shape.length; i++) {
                 String ix = t.ranks().get(i).index();
-                if (shape[i] <= 0) {
+                if (shape[i] < 0) {
                     errors.add(Diagnostic.error(t.span(), Code.SHAPE_MISMATCH,
                             "input '" + name + "' has extent " + shape[i] + " at rank '" + ix + "'"));
                     continue;

@@ -81,7 +81,7 @@ public final class LoadedKernel implements Kernel {
         }
         Launch launch = new Launch(arrays, extents, prm, pool);
         int n = code.slices(extents);
-        if (pool == null || n == 1) {
+        if (pool == null || n <= 1) { // n is 0 when the sliced rank is empty (an extent of 0)
             for (int s = 0; s < n; s++) code.slice(launch, s);
         } else {
             pool.invoke(new Slices(code, launch, 0, n));

@@ -91,7 +91,9 @@ public record Signature(String cascade, List<TensorSpec> inputs, List<TensorSpec
                     }
                 };
                 if (v != null) {
-                    if (v <= 0) throw new KernelException("extent of index '" + ix.name() + "' is " + v + ", it must be positive");
+                    if (v < 0 || v == 0 && ix.kind() == IndexSpec.Kind.INNER) {
+                        throw new KernelException("extent of index '" + ix.name() + "' is " + v + ", it must be " + (v < 0 ? "0 or more" : "positive (a split's tile)"));
+                    }
                     values.put(ix.name(), v);
                     changed = true;
                 }

@@ -9,6 +9,7 @@ import einc.ir.Extents;
 import einc.ir.Interpreter;
 import einc.ir.Source;
 import einc.ir.TensorDecl;
+import einc.optimizer.EmptyExtents;
 import einc.optimizer.Pipeline;
 import einc.runtime.ElementType;
 import einc.runtime.NativeKernel;
@@ -45,6 +46,10 @@ class QaCorpusTest {
                 p.inputs().forEach((n, d) -> shapes.put(n, d.shape()));
                 Extents x = Extents.bind(c, shapes, Map.of());
                 Map<String, Dense> want = Interpreter.run(c, x, p.inputs(), Interpreter.params(c, x, p.params()));
+                if (EmptyExtents.any(x)) { // an extent of 0: einc run runs the cascade as written, lowered
+                    check("lowered for an extent of 0", c, x, LlvmBackend.jit(EmptyExtents.lower(c, x)), p, want);
+                    return;
+                }
                 check("as written", c, x, LlvmBackend.jit(c), p, want);
                 check("optimized", c, x, LlvmBackend.jit(Pipeline.run(c, Pipeline.Options.defaults()).optimized()), p, want);
             }));
