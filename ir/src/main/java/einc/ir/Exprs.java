@@ -101,6 +101,14 @@ public final class Exprs {
         }
     }
 
+    /**
+     * Whether {@code e} is positive wherever it is a number whatever its argument: exp, softplus or
+     * sigmoid of anything (up to underflow). A sum of such weights is 0 only over no term.
+     */
+    public static boolean isPositiveFunction(Expr e) {
+        return e instanceof Expr.Unary(Expr.Fn fn, Expr x) && (fn == Expr.Fn.EXP || fn == Expr.Fn.SOFTPLUS || fn == Expr.Fn.SIGMOID);
+    }
+
     /** Whether {@code e} is a condition (comparison, logic or negation) rather than a number. */
     public static boolean isCondition(Expr e) {
         return switch (e) {

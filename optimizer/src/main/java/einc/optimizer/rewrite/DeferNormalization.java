@@ -173,7 +173,7 @@ public final class DeferNormalization implements Rewrite {
     /** Whether {@code e} is positive wherever it is a number: exp, softplus or sigmoid of anything, read inline or through an intermediate. */
     static boolean positive(Cascade c, Expr e) {
         if (e instanceof Expr.Access a && inlinable(c, a) instanceof Einsum def) return positive(c, def.body());
-        return e instanceof Expr.Unary(Expr.Fn fn, Expr x) && (fn == Expr.Fn.EXP || fn == Expr.Fn.SOFTPLUS || fn == Expr.Fn.SIGMOID);
+        return Exprs.isPositiveFunction(e);
     }
 
     private static List<String> reducedOrder(Einsum probe, Einsum original) {

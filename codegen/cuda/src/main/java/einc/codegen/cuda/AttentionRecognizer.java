@@ -139,8 +139,7 @@ public final class AttentionRecognizer {
         // sum_m (w / sum w) V written per key: a row whose present keys all weigh 0 is 0 / 0 = NaN at each key,
         // where the kernel's deferred division gives 0 (as it must for a row with no key); only a positive
         // weight rules that out
-        if (out.reduction() != null && norm == Normalization.SUM
-                && !(score instanceof Expr.Unary(Expr.Fn fn, Expr x) && (fn == Expr.Fn.SOFTPLUS || fn == Expr.Fn.SIGMOID || fn == Expr.Fn.EXP)))
+        if (out.reduction() != null && norm == Normalization.SUM && !Exprs.isPositiveFunction(score))
             throw no("its l1 weight may be 0 at every key of a row, where the division written per key gives NaN");
         List<Expr> atoms = new ArrayList<>();
         for (Expr mk : masks) conjuncts(mk, atoms);
