@@ -36,7 +36,8 @@ final class FlashKernels {
      * {@code qInRegistersUpTo} (re-read from shared memory otherwise); f32 inputs on tensor cores as
      * split-precision tf32 ({@code f32TensorCores}, key tiles of {@code f32KeyTile} at D=64 and 32 at
      * D=128) or on SIMT; {@code mmaSplit64}/{@code mmaSplit128} (1 or 2) sub-tiles of a key tile on the
-     * tensor-core path, the scores of the second issued before the weights of the first (see {@link #L1}).
+     * tensor-core path, the scores of the second issued before the weights of the first (see {@link #L1}); {@code wgmma}: Q K^T
+     * and P.V as Hopper warpgroup mmas where the source is compiled for sm_90a ({@link #wgmmaHelpers}).
      */
     record Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128,
             int mmaSplit64, int mmaSplit128, boolean wgmma) {
@@ -46,17 +47,9 @@ final class FlashKernels {
                     throw new IllegalArgumentException("a key tile of " + ks[0] + " cannot be split in " + ks[1] + " sub-tiles of a multiple of 16 keys");
         }
 
-        Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128,
-                int mmaSplit64, int mmaSplit128) {
-            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile128, mmaSplit64, mmaSplit128, false);
-        }
-
-        Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile, int mmaKeyTile128) {
-            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile128, 1, 1);
-        }
-
+        /** One key tile for both head dimensions, no sub-tiles, no wgmma. */
         Tuning(int mmaTiles64, int mmaTiles128, int qInRegistersUpTo, int mmaKeyTile, boolean f32TensorCores, int f32KeyTile) {
-            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile);
+            this(mmaTiles64, mmaTiles128, qInRegistersUpTo, mmaKeyTile, f32TensorCores, f32KeyTile, mmaKeyTile, 1, 1, false);
         }
 
         static final Tuning DEFAULT = new Tuning(2, 2, 64, 64, true, 32, 64, 1, 1, true);

@@ -5,6 +5,7 @@ import einc.ir.TensorDecl;
 import einc.runtime.cuda.CudaCheck;
 import einc.runtime.cuda.CudaKernel;
 import einc.runtime.cuda.CudaPlan;
+import einc.testing.Errors;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -49,7 +50,7 @@ public final class GpuBench {
                 double best = Double.POSITIVE_INFINITY;
                 String bestBuild = null;
                 double first = Double.NaN;  // the first build's time: ours.csv reports the code as it stands, not the best of the builds
-                float[] firstOut = null;    // its output (batch 0), against which every other build's is compared
+                double[] firstOut = null;   // its output (batch 0), against which every other build's is compared
                 for (Map.Entry<String, Path> b : builds.entrySet()) {
                     Path dir = b.getValue().resolve("bench_" + e.getKey());
                     if (!Files.isDirectory(dir)) continue;
@@ -60,15 +61,10 @@ public final class GpuBench {
                         s.poisonOutputs();
                         double ms = s.medianMillis(Map.of(), 3, e.getKey().endsWith("f32") ? 10 : 30);
                         all.append(e.getKey()).append(',').append(d).append(',').append(b.getKey()).append(',').append(String.format(Locale.ROOT, "%.4f", ms)).append('\n');
-                        float[] out = batch0(c, s);
+                        double[] out = batch0(c, s);
                         String agree = "";
                         if (firstOut != null) {
-                            double num = 0, den = 0;
-                            for (int i = 0; i < out.length; i++) {
-                                num += (out[i] - (double) firstOut[i]) * (out[i] - (double) firstOut[i]);
-                                den += (double) firstOut[i] * firstOut[i];
-                            }
-                            double rel = Math.sqrt(num / den);
+                            double rel = Errors.relativeL2(out, firstOut);
                             agree = String.format(Locale.ROOT, "  rel. to %s %.2e%s", builds.keySet().iterator().next(), rel, rel < 2e-2 ? "" : " DIFFERS");
                         }
                         System.out.printf(Locale.ROOT, "%-20s D=%-4d %-8s %9.3f ms%s%n", e.getKey(), d, b.getKey(), ms, agree);
@@ -81,7 +77,9 @@ public final class GpuBench {
                             // the output of the first build (the code as it stands) is the one the anchors check
                             firstOut = out;
                             long[] os = s.shape(c.outputs().getFirst().name());
-                            Npy.write(in.resolve("out_" + e.getKey() + "_d" + d + ".npy"), new long[] {os[1], os[2], os[3]}, out);
+                            float[] f = new float[out.length];
+                            for (int i = 0; i < f.length; i++) f[i] = (float) out[i];
+                            Npy.write(in.resolve("out_" + e.getKey() + "_d" + d + ".npy"), new long[] {os[1], os[2], os[3]}, f);
                         }
                     }
                 }
@@ -93,15 +91,15 @@ public final class GpuBench {
         Files.writeString(in.resolve("builds.csv"), all);
     }
 
-    /** The first batch entry of the cascade's output, decoded to f32. */
-    static float[] batch0(Cascade c, CudaKernel.Session s) {
+    /** The first batch entry of the cascade's output, decoded. */
+    static double[] batch0(Cascade c, CudaKernel.Session s) {
         TensorDecl o = c.outputs().getFirst();
         CudaPlan.Type ot = Layout.type(o.type());
         MemorySegment host = MemorySegment.ofArray(new byte[(int) s.bytes(o.name())]);
         s.download(o.name(), host);
         long[] os = s.shape(o.name());
-        float[] out = new float[(int) (os[1] * os[2] * os[3])];
-        for (int i = 0; i < out.length; i++) out[i] = (float) decode(ot, host, i);
+        double[] out = new double[(int) (os[1] * os[2] * os[3])];
+        for (int i = 0; i < out.length; i++) out[i] = decode(ot, host, i);
         return out;
     }
 
