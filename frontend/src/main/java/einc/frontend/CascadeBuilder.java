@@ -297,13 +297,18 @@ final class CascadeBuilder {
         params.put(name, new Param(name, value, spans.of(p)));
     }
 
+    /** The left-hand side of an init or a statement; null for any other item. */
+    private static TargetContext targetOf(ItemContext item) {
+        return switch (item) {
+            case InitItemContext i -> i.target();
+            case StatementItemContext s -> s.target();
+            default -> null;
+        };
+    }
+
     private void collectTargets(List<ItemContext> items) {
         for (ItemContext item : items) {
-            TargetContext t = switch (item) {
-                case InitItemContext i -> i.target();
-                case StatementItemContext s -> s.target();
-                default -> null;
-            };
+            TargetContext t = targetOf(item);
             if (t == null) continue;
             targets.putIfAbsent(t.name.getText(), spans.of(t.name));
             if (item instanceof InitItemContext) inits.putIfAbsent(t.name.getText(), spans.of(item));
@@ -318,11 +323,7 @@ final class CascadeBuilder {
      */
     private void collectStepsOutputs(List<ItemContext> items) {
         for (ItemContext item : items) {
-            TargetContext tc = switch (item) {
-                case InitItemContext i -> i.target();
-                case StatementItemContext s -> s.target();
-                default -> null;
-            };
+            TargetContext tc = targetOf(item);
             if (tc == null) continue;
             TensorInfo t = tensors.get(tc.name.getText());
             if (t == null || t.role != TensorDecl.Role.OUTPUT || t.ranks == null) continue;
