@@ -1,6 +1,7 @@
 package einc.codegen.jvm;
 
 import einc.optimizer.attention.AttentionMatch;
+import einc.runtime.Chunks;
 import einc.runtime.CompiledCascade;
 import einc.runtime.Launch;
 import jdk.incubator.vector.FloatVector;
@@ -113,6 +114,17 @@ public final class AttentionTemplate implements CompiledCascade {
         return norm() == SOFTMAX && !hasMod() && !hasKeep();
     }
 
+    /**
+     * log2(e): a plain softmax's scores are computed in base 2 (Q is scaled by it as well), so
+     * that its exponentials are 2^(s - max) with no multiplication; the weights are the same.
+     */
+    static final float LOG2E = 1.44269504f;
+
+    /** The correction of earlier accumulations when a row's running max rises from {@code old} to {@code max}. */
+    private static float rescale(float old, float max) {
+        return (float) (plain() ? Math.exp((old - (double) max) * 0.6931471805599453) : Math.exp(old - max));
+    }
+
     /** Codes of {@link #norm}. */
     static final int SOFTMAX = 0, L1 = 1, NONE = 2;
 
@@ -136,45 +148,40 @@ public final class AttentionTemplate implements CompiledCascade {
 
     // ---- the loop nest
 
-    /** At least this many slices when the query tiles allow: enough for the threads of most machines. */
-    static final int PARALLEL = Math.max(8, Runtime.getRuntime().availableProcessors());
+    /**
+     * Units per thread of the pool that the query tiles of one batch point are dealt into (with
+     * {@code Chunks.PER_THREAD} at 4 too, each chunk that {@code Chunks} runs is one unit): a
+     * thread that the OS or a shared machine holds up leaves its unstarted units to the others.
+     */
+    static final int UNITS_PER_THREAD = 4;
 
     /**
-     * Into how many parts the query tiles of one batch point are dealt: 1 when the batch points
-     * alone give {@link #PARALLEL} slices, more for few batch points (B=1 H=1) so that every
-     * thread has work. Part {@code i} takes tiles i, i + parts, ...: under a causal mask the
-     * parts get about the same number of keys.
+     * Into how many units the query tiles of one batch point are dealt: unit {@code u} takes
+     * tiles u, u + units, ..., so that under a causal mask the units get about the same number
+     * of keys. One without a pool.
      */
-    static int parts(int batches, int queries) {
+    static int units(int queries, java.util.concurrent.ForkJoinPool pool) {
         int tiles = (queries + BR - 1) / BR;
-        int want = (PARALLEL + batches - 1) / Math.max(1, batches);
-        return Math.max(1, Math.min(tiles, want));
+        return pool == null ? 1 : Math.max(1, Math.min(tiles, UNITS_PER_THREAD * pool.getParallelism()));
     }
 
+    /** One slice per batch point: it packs K and V once, then its query tiles run as units on the pool ({@link #chunk}). */
     @Override
     public int slices(int[] extents) {
-        int b = batches(extents);
-        return b * parts(b, queries(extents));
+        return batches(extents);
     }
 
     @Override
     public void slice(Launch l, int s) {
         int[] g = new int[BATCH + 8];
-        int parts = parts(batches(l.extents), queries(l.extents));
-        geometry(l, s / parts, g);
-        int part = s % parts;
-        int nP = g[P], nM = g[M], nE = g[E], nF = g[F];
-        float[] q = l.tensors[g[QS]], k = l.tensors[g[KS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
-        int qb = g[QB], kb = g[KB], vb = g[VB], ob = g[OB];
-        float scale = scale(l, g);
+        geometry(l, s, g);
+        int nM = g[M], nE = g[E], nF = g[F];
+        float[] k = l.tensors[g[KS]], v = l.tensors[g[VS]];
+        int kb = g[KB], vb = g[VB];
         int tiles = (nM + BC - 1) / BC;
         int chunks = nF / BC;
-        Object[] sc = scratch(tiles * nE * BC, tiles * chunks * BC * BC, BR * nE, BR * nF);
-        float[] kt = (float[]) sc[S_KT], vp = (float[]) sc[S_VP], qs = (float[]) sc[S_Q], acc = (float[]) sc[S_ACC];
-        float[] pt = (float[]) sc[S_PT], st = (float[]) sc[S_ST], sumv = (float[]) sc[S_SUMV];
-        float[] rowMax = (float[]) sc[S_ROWMAX], rowSum = (float[]) sc[S_ROWSUM], corr = (float[]) sc[S_CORR];
-        boolean[] active = (boolean[]) sc[S_ACTIVE], km = (boolean[]) sc[S_KM];
-        int[] lo = (int[]) sc[S_LO], hi = (int[]) sc[S_HI];
+        Object[] kv = packed(tiles * nE * BC, tiles * chunks * BC * BC);
+        float[] kt = (float[]) kv[0], vp = (float[]) kv[1];
         // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
         for (int m = 0; m < nM; m++) {
             int at = (m / BC) * nE * BC + m % BC;
@@ -193,6 +200,34 @@ public final class AttentionTemplate implements CompiledCascade {
                 int at = (((m / BC) * chunks + c) * BC + m % BC) * BC;
                 java.util.Arrays.fill(vp, at, at + BC, 0f);
             }
+        int units = units(g[P], l.pool);
+        Chunks.run(l, this, 0, new Object[] {l, g, kt, vp, units}, units);
+        spareKv.offer(kv);
+    }
+
+    /** Units {@code lo} to {@code hi} of the slice whose launch, geometry, packed K and V and unit count are {@code frame}. */
+    @Override
+    public void chunk(int nest, Object[] frame, int lo, int hi) {
+        Launch l = (Launch) frame[0];
+        int[] g = (int[]) frame[1];
+        float[] kt = (float[]) frame[2], vp = (float[]) frame[3];
+        int units = (Integer) frame[4];
+        for (int u = lo; u < hi; u++) unit(l, g, kt, vp, u, units);
+    }
+
+    /** Query tiles {@code part}, {@code part + parts}, ... of the batch point of {@code g}, against its packed K and V. */
+    private void unit(Launch l, int[] g, float[] kt, float[] vp, int part, int parts) {
+        int nP = g[P], nM = g[M], nE = g[E], nF = g[F];
+        float[] q = l.tensors[g[QS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
+        int qb = g[QB], vb = g[VB], ob = g[OB];
+        float scale = plain() ? scale(l, g) * LOG2E : scale(l, g);
+        int chunks = nF / BC;
+        Object[] sc = scratch(BR * nE, BR * nF);
+        float[] qs = (float[]) sc[S_Q], acc = (float[]) sc[S_ACC];
+        float[] pt = (float[]) sc[S_PT], st = (float[]) sc[S_ST], sumv = (float[]) sc[S_SUMV];
+        float[] rowMax = (float[]) sc[S_ROWMAX], rowSum = (float[]) sc[S_ROWSUM], corr = (float[]) sc[S_CORR];
+        boolean[] active = (boolean[]) sc[S_ACTIVE], km = (boolean[]) sc[S_KM];
+        int[] lo = (int[]) sc[S_LO], hi = (int[]) sc[S_HI];
         // Query tiles of BR rows: each key tile is used by all BR rows while it is in cache.
         for (int p0 = part * BR; p0 < nP; p0 += parts * BR) {
             int rows = Math.min(BR, nP - p0);
@@ -260,22 +295,24 @@ public final class AttentionTemplate implements CompiledCascade {
     // ---- scratch kept between slices and calls
 
     /**
-     * Scratch of finished slices (an {@code Object[]} of arrays at the slots below), taken again
-     * by later slices: one set per slice running at a time, kept for the kernel's life. Fresh
-     * arrays for every slice (5 MB per call at N=1024) made young GCs, and after a GC that handed
-     * out heap regions the process had not yet touched, every call page-faulted all of its
-     * scratch (a minor fault per 4 KB page, ~1250 per call) and ran about 2x slower for the
-     * JVM's life or until the next GC: that was the kernel's bimodality across JVM forks
-     * (docs/ARCHITECTURE.md). Reused, nothing per call is allocated but a few small objects.
+     * Scratch of finished units (an {@code Object[]} of arrays at the slots below) and of finished
+     * slices (packed K and V), taken again by later ones: one set per unit or slice running at a
+     * time, kept for the kernel's life. Fresh arrays for every slice (5 MB per call at N=1024)
+     * made young GCs, and after a GC that handed out heap regions the process had not yet
+     * touched, every call page-faulted all of its scratch (a minor fault per 4 KB page, ~1250 per
+     * call) and ran about 2x slower for the JVM's life or until the next GC: that was the
+     * kernel's bimodality across JVM forks (docs/ARCHITECTURE.md). Reused, nothing per call is
+     * allocated but a few small objects.
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spareKv = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** Slots of a scratch set. */
-    static final int S_KT = 0, S_VP = 1, S_Q = 2, S_ACC = 3, S_PT = 4, S_ST = 5, S_SUMV = 6, S_ROWMAX = 7, S_ROWSUM = 8, S_CORR = 9,
-            S_ACTIVE = 10, S_KM = 11, S_LO = 12, S_HI = 13, SLOTS = 14;
+    /** Slots of a unit's scratch set. */
+    static final int S_Q = 0, S_ACC = 1, S_PT = 2, S_ST = 3, S_SUMV = 4, S_ROWMAX = 5, S_ROWSUM = 6, S_CORR = 7,
+            S_ACTIVE = 8, S_KM = 9, S_LO = 10, S_HI = 11, SLOTS = 12;
 
-    /** A scratch set whose K, V, Q and accumulator arrays hold at least the given lengths (those that do not are replaced). */
-    private Object[] scratch(int kt, int vp, int qs, int acc) {
+    /** A unit's scratch set whose Q and accumulator arrays hold at least the given lengths (those that do not are replaced). */
+    private Object[] scratch(int qs, int acc) {
         Object[] s = spare.poll();
         if (s == null) {
             s = new Object[SLOTS];
@@ -290,10 +327,17 @@ public final class AttentionTemplate implements CompiledCascade {
             s[S_LO] = new int[BR];
             s[S_HI] = new int[BR];
         }
-        if (s[S_KT] == null || ((float[]) s[S_KT]).length < kt) s[S_KT] = new float[kt];
-        if (s[S_VP] == null || ((float[]) s[S_VP]).length < vp) s[S_VP] = new float[vp];
         if (s[S_Q] == null || ((float[]) s[S_Q]).length < qs) s[S_Q] = new float[qs];
         if (s[S_ACC] == null || ((float[]) s[S_ACC]).length < acc) s[S_ACC] = new float[acc];
+        return s;
+    }
+
+    /** A slice's packed K and V (slots 0 and 1), at least the given lengths. */
+    private Object[] packed(int kt, int vp) {
+        Object[] s = spareKv.poll();
+        if (s == null) s = new Object[2];
+        if (s[0] == null || ((float[]) s[0]).length < kt) s[0] = new float[kt];
+        if (s[1] == null || ((float[]) s[1]).length < vp) s[1] = new float[vp];
         return s;
     }
 
@@ -419,22 +463,25 @@ public final class AttentionTemplate implements CompiledCascade {
             if (plain() && lo[r] <= m0 && m0 + BC <= hi[r]) {
                 // Every key of the tile is present: the max came from scores().
                 float old = rowMax[r], max = Math.max(old, st[R * BC + local]);
-                corr[r] = old == max ? 1f : (float) Math.exp(old - max);
+                corr[r] = old == max ? 1f : rescale(old, max);
                 rowMax[r] = max;
             } else {
                 row(local, r, p0, m0, st, lo, hi, rowMax, rowSum, corr, pt, km, l, g);
             }
         }
         if (norm() != SOFTMAX) return;
-        // exp(s - max) inline (Cody-Waite reduction, Cephes' degree-5 polynomial, 2^n from the
-        // exponent bits): a helper method would not be inlined and would box its vector. Lanes
-        // below -88 (masked keys: -inf) give exactly 0.
-        FloatVector floor = FloatVector.broadcast(SPECIES, -88f), log2e = FloatVector.broadcast(SPECIES, 1.44269504f);
+        // exp(s - max) inline, as 2^x with x = (s - max) * log2(e), or x = s - max for a plain
+        // softmax, whose scores are in base 2 already (see LOG2E): x = n + f with n = round(x)
+        // (the 1.5 * 2^23 trick) and |f| <= 1/2, 2^f by a degree-5 polynomial (relative error
+        // 1e-7, fitted to 2^f on [-1/2, 1/2]), 2^n from the exponent bits: four vector operations
+        // fewer than the Cody-Waite exp of s - max that this replaced. A helper method would not
+        // be inlined and would box its vector. Lanes below -127 (masked keys: -inf) give exactly
+        // 0 (n = -127 makes 2^n's bits 0); NaN stays NaN.
+        FloatVector floor = FloatVector.broadcast(SPECIES, -127f), log2e = FloatVector.broadcast(SPECIES, 1.44269504f);
         FloatVector magic = FloatVector.broadcast(SPECIES, 12582912f), one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector ln2hi = FloatVector.broadcast(SPECIES, -0.693359375f), ln2lo = FloatVector.broadcast(SPECIES, 2.12194440e-4f);
-        FloatVector c0 = FloatVector.broadcast(SPECIES, 1.9875691500e-4f), c1 = FloatVector.broadcast(SPECIES, 1.3981999507e-3f);
-        FloatVector c2 = FloatVector.broadcast(SPECIES, 8.3334519073e-3f), c3 = FloatVector.broadcast(SPECIES, 4.1665795894e-2f);
-        FloatVector c4 = FloatVector.broadcast(SPECIES, 1.6666665459e-1f), c5 = FloatVector.broadcast(SPECIES, 5.0000001201e-1f);
+        FloatVector c1 = FloatVector.broadcast(SPECIES, 0.6931470036506653f), c2 = FloatVector.broadcast(SPECIES, 0.24022242426872253f);
+        FloatVector c3 = FloatVector.broadcast(SPECIES, 0.05550733581185341f), c4 = FloatVector.broadcast(SPECIES, 0.009671512991189957f);
+        FloatVector c5 = FloatVector.broadcast(SPECIES, 0.001326472731307149f);
         for (int local = 0; local < R; local++) {
             int r = rb + local, at = local * BC;
             float max = rowMax[r];
@@ -447,13 +494,11 @@ public final class AttentionTemplate implements CompiledCascade {
             FloatVector sum = FloatVector.fromArray(SPECIES, sumv, r * VL).mul(corr[r]);
             for (int j = 0; j < BC; j += VL) {
                 FloatVector x = FloatVector.fromArray(SPECIES, st, at + j).sub(mv);
+                if (!plain()) x = x.mul(log2e);
                 x = x.blend(floor, x.compare(VectorOperators.LT, floor));
-                FloatVector t = x.fma(log2e, magic);
-                FloatVector n = t.sub(magic);
-                FloatVector y = n.fma(ln2hi, x);
-                y = n.fma(ln2lo, y);
-                FloatVector poly = c0.fma(y, c1).fma(y, c2).fma(y, c3).fma(y, c4).fma(y, c5);
-                poly = y.mul(y).fma(poly, y).add(one);
+                FloatVector t = x.add(magic);
+                FloatVector f = x.sub(t.sub(magic));
+                FloatVector poly = c5.fma(f, c4).fma(f, c3).fma(f, c2).fma(f, c1).fma(f, one);
                 FloatVector pow2 = t.reinterpretAsInts().add(127 - 0x4B400000).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
                 FloatVector e = poly.mul(pow2);
                 e.intoArray(pt, r * BC + j);
@@ -543,7 +588,7 @@ public final class AttentionTemplate implements CompiledCascade {
             java.util.Arrays.fill(pt, r * BC, r * BC + BC, 0f);
             return;
         }
-        float c = old == max ? 1f : (float) Math.exp(old - max);
+        float c = old == max ? 1f : rescale(old, max);
         a0.intoArray(st, at);
         a1.intoArray(st, at + VL);
         a2.intoArray(st, at + 2 * VL);

@@ -66,13 +66,18 @@ class FusedBackendTest {
     }
 
     @Test
-    void dealsTheQueryTilesOfFewBatchPointsIntoSeveralSlices() {
-        int br = AttentionTemplate.BR;
-        assertEquals(1, AttentionTemplate.parts(1, 1));
-        assertEquals(1, AttentionTemplate.parts(1, br));
-        assertEquals(Math.min(4, AttentionTemplate.PARALLEL), AttentionTemplate.parts(1, 3 * br + 8));
-        assertEquals(1, AttentionTemplate.parts(AttentionTemplate.PARALLEL, 4096));
-        assertEquals(2, AttentionTemplate.parts((AttentionTemplate.PARALLEL + 1) / 2, 4096));
+    void dealsTheQueryTilesOfABatchPointIntoUnitsForThePoolsThreads() {
+        int br = AttentionTemplate.BR, per = AttentionTemplate.UNITS_PER_THREAD;
+        java.util.concurrent.ForkJoinPool two = new java.util.concurrent.ForkJoinPool(2);
+        try {
+            assertEquals(1, AttentionTemplate.units(4096, null));
+            assertEquals(1, AttentionTemplate.units(1, two));
+            assertEquals(1, AttentionTemplate.units(br, two));
+            assertEquals(4, AttentionTemplate.units(3 * br + 8, two));
+            assertEquals(2 * per, AttentionTemplate.units(4096, two));
+        } finally {
+            two.shutdown();
+        }
     }
 
     /**
