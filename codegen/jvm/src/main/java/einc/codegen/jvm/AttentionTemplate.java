@@ -248,7 +248,15 @@ public final class AttentionTemplate implements CompiledCascade {
                 rowMax[r] = Float.NEGATIVE_INFINITY;
                 rowSum[r] = 0f;
                 for (int j = 0; j < VL; j++) sumv[r * VL + j] = 0f;
-                for (int e = 0; e < nE; e++) qs[r * nE + e] = r < rows ? scale * q[qb + (p0 + r) * nE + e] : 0f;
+                // In vectors: C2 left this loop scalar (q and qs could be one array), with spills,
+                // and with the output loop below it was 5% of the kernel's time at N=1024.
+                if (r < rows) {
+                    int from = qb + (p0 + r) * nE, e = 0;
+                    for (; e + VL <= nE; e += VL) FloatVector.fromArray(SPECIES, q, from + e).mul(scale).intoArray(qs, r * nE + e);
+                    for (; e < nE; e++) qs[r * nE + e] = scale * q[from + e];
+                } else {
+                    java.util.Arrays.fill(qs, r * nE, r * nE + nE, 0f);
+                }
             }
             java.util.Arrays.fill(acc, 0, BR * nF, 0f);
             for (int m0 = tileLo < tileHi ? tileLo / BC * BC : tileHi; m0 < tileHi; m0 += BC) {
@@ -284,8 +292,16 @@ public final class AttentionTemplate implements CompiledCascade {
                 } else if ((norm == SOFTMAX ? sum == 0f : hi[r] == lo[r]) && !nan) {
                     for (int f = 0; f < nF; f++) o[out + f] = 0f;
                 } else {
+                    // 0 / 0 is NaN and x / 0 infinite, as written; otherwise one division a row.
                     float inv = 1f / sum;
-                    for (int f = 0; f < nF; f++) o[out + f] = sum == 0f ? acc[r * nF + f] / sum : acc[r * nF + f] * inv;
+                    int from = r * nF;
+                    if (sum == 0f) {
+                        for (int f = 0; f < nF; f++) o[out + f] = acc[from + f] / sum;
+                    } else {
+                        int f = 0;
+                        for (; f + VL <= nF; f += VL) FloatVector.fromArray(SPECIES, acc, from + f).mul(inv).intoArray(o, out + f);
+                        for (; f < nF; f++) o[out + f] = acc[from + f] * inv;
+                    }
                 }
             }
         }
