@@ -67,8 +67,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Threads of the jvm and llvm backends. Default: ${DEFAULT-VALUE}.")
     int threads;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed runs first. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed runs first, at least. Default: ${DEFAULT-VALUE}.")
     int warmup;
+
+    @Option(names = "--warmup-time", paramLabel = "S", defaultValue = "5",
+            description = "Untimed runs go on until this many seconds have passed too: the JVM kernel reaches its steady state only "
+                    + "after the JIT has compiled it, 10 to 30 runs. Default: ${DEFAULT-VALUE}.")
+    double warmupTime;
 
     @Option(names = "--reps", paramLabel = "N", defaultValue = "15", description = "Timed runs. Default: ${DEFAULT-VALUE}.")
     int reps;
@@ -90,7 +95,8 @@ final class BenchCommand implements Callable<Integer> {
         if (vs != null) chosen.add(vs);
         for (String b : chosen)
             if (!BACKENDS.contains(b)) throw EincException.plain(Code.BAD_ARGUMENT, "unknown backend '" + b + "'; bench knows " + String.join(", ", BACKENDS));
-        if (reps < 1 || warmup < 0 || threads < 1) throw EincException.plain(Code.BAD_ARGUMENT, "--reps and --threads must be at least 1, --warmup at least 0");
+        if (reps < 1 || warmup < 0 || threads < 1 || !(warmupTime >= 0))
+            throw EincException.plain(Code.BAD_ARGUMENT, "--reps and --threads must be at least 1, --warmup and --warmup-time at least 0");
         Cascade written = Sources.pick(Sources.compile(file), file, cascadeName);
         Backends.Plan plan = optimize.plan(written);
         Cascade c = plan.optimized();
@@ -112,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         for (TensorDecl t : c.outputs()) outputs.put(t.name(), Tensor.zeros(ElementType.F32, JvmRunner.longs(x.shape(t))));
 
         PrintWriter err = spec.commandLine().getErr();
-        int total = chosen.size() * (warmup + reps), done = 0;
+        int total = chosen.size() * reps, done = 0;
         Map<String, double[]> times = new LinkedHashMap<>();
         Map<String, String> variants = new LinkedHashMap<>();
         for (String b : chosen) {
@@ -134,12 +140,18 @@ final class BenchCommand implements Callable<Integer> {
                 r = () -> kernel.run(tensors, outputs, values);
                 variants.put(b, k.variant() + ", " + threads + " thread" + (threads == 1 ? "" : "s"));
             }
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupTime; i++) {
+                r.run();
+                err.print("\r" + " ".repeat(60) + "\rwarming up " + b + ": " + (i + 1) + " run" + (i == 0 ? "" : "s")
+                        + String.format(", %.1f s", (System.nanoTime() - warmStart) / 1e9));
+                err.flush();
+            }
             double[] t = new double[reps];
-            for (int i = 0; i < warmup + reps; i++) {
+            for (int i = 0; i < reps; i++) {
                 long start = System.nanoTime();
                 r.run();
-                double s = (System.nanoTime() - start) / 1e9;
-                if (i >= warmup) t[i - warmup] = s;
+                t[i] = (System.nanoTime() - start) / 1e9;
                 progress(err, ++done, total, b);
             }
             Arrays.sort(t);
@@ -166,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void progress(PrintWriter err, int done, int total, String backend) {
         int width = 30, filled = done * width / total;
-        err.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total + " " + backend);
+        err.print("\r" + " ".repeat(60) + "\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total + " " + backend);
         err.flush();
     }
 

@@ -37,11 +37,24 @@ class JvmCommandsTest {
 
     @Test
     void benchComparesTwoBackendsInATable() {
-        CliTest.Result r = CliTest.einc("bench", SOFTMAX, "--shape", "b=1,h=2,p=32,m=32,e=16,f=16", "--vs", "reference", "--reps", "3", "--warmup", "1");
+        CliTest.Result r = CliTest.einc("bench", SOFTMAX, "--shape", "b=1,h=2,p=32,m=32,e=16,f=16", "--vs", "reference", "--reps", "3", "--warmup", "1", "--warmup-time", "0");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("median ms") && r.out().contains("GFLOP/s"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("reference ")), r.out());
-        assertTrue(r.err().contains("8/8"), "progress bar: " + r.err());
+        assertTrue(r.err().contains("6/6"), "progress bar over the timed runs: " + r.err());
+        assertTrue(r.err().contains("warming up jvm: 1 run") && !r.err().contains("warming up jvm: 2 runs"), r.err());
+    }
+
+    @Test
+    void benchWarmsUpForAtLeastTheGivenTime() {
+        CliTest.Result r = CliTest.einc("bench", SOFTMAX, "--shape", "b=1,h=1,p=8,m=8,e=4,f=4", "--reps", "1", "--warmup", "0", "--warmup-time", "0.5");
+        assertEquals(0, r.status(), r.err());
+        int runs = java.util.regex.Pattern.compile("warming up jvm: (\\d+) run").matcher(r.err()).results()
+                .mapToInt(m -> Integer.parseInt(m.group(1))).max().orElse(0);
+        assertTrue(runs > 1, "a run of this tiny shape takes far less than 0.5 s, so several are made: " + r.err());
+        CliTest.Result bad = CliTest.einc("bench", SOFTMAX, "--shape", "b=1,h=1,p=8,m=8,e=4,f=4", "--warmup-time", "-1");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("--warmup and --warmup-time at least 0"), bad.err());
     }
 
     @Test
@@ -62,7 +75,7 @@ class JvmCommandsTest {
         CliTest.Result unknown = CliTest.einc("compile", two.toString(), "--cascade", "third", "-o", tmp.resolve("k").toString());
         assertEquals(1, unknown.status());
         assertTrue(unknown.err().contains("has no cascade 'third'") && unknown.err().contains("its cascades are first, second"), unknown.err());
-        CliTest.Result ambiguous = CliTest.einc("bench", two.toString(), "--shape", "i=4", "--reps", "1", "--warmup", "0");
+        CliTest.Result ambiguous = CliTest.einc("bench", two.toString(), "--shape", "i=4", "--reps", "1", "--warmup", "0", "--warmup-time", "0");
         assertEquals(1, ambiguous.status());
         assertTrue(ambiguous.err().contains("holds 2 cascades; choose one with --cascade NAME"), ambiguous.err());
         CliTest.Result one = CliTest.einc("compile", two.toString(), "--cascade", "second", "-o", tmp.resolve("k").toString());

@@ -55,7 +55,7 @@ class LlvmCommandsTest {
     @Test
     void benchComparesTheNativeKernelWithTheJvmOne() {
         CliTest.Result r = CliTest.einc("bench", "../examples/attention/causal.ein", "--shape", "b=1,h=2,p=40,m=40,e=16,f=8",
-                "--backend", "llvm", "--vs", "jvm", "--reps", "2", "--warmup", "1");
+                "--backend", "llvm", "--vs", "jvm", "--reps", "2", "--warmup", "1", "--warmup-time", "0");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("llvm ") && l.contains("native, 2 threads")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("jvm ")), r.out());
