@@ -51,7 +51,7 @@ final class AttentionEmitter {
         return List.of(
                 new Fixed("scores64", "scores", 4, 64),
                 new Fixed("scores128", "scores", 4, 128),
-                new Fixed("accumulateFull", "accumulate", 10, AttentionTemplate.BC));
+                new Fixed("accumulateFull", "accumulate", 8, AttentionTemplate.BC));
     }
 
     /** The names of {@link #fixed}'s methods, whose template bodies are not copied. */

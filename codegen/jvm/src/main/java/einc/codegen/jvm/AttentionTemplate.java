@@ -165,7 +165,7 @@ public final class AttentionTemplate implements CompiledCascade {
         return pool == null ? 1 : Math.max(1, Math.min(tiles, UNITS_PER_THREAD * pool.getParallelism()));
     }
 
-    /** One slice per batch point: it packs K and V once, then its query tiles run as units on the pool ({@link #chunk}). */
+    /** One slice per batch point: it transposes K once, then its query tiles run as units on the pool ({@link #chunk}). */
     @Override
     public int slices(int[] extents) {
         return batches(extents);
@@ -179,9 +179,8 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] k = l.tensors[g[KS]], v = l.tensors[g[VS]];
         int kb = g[KB], vb = g[VB];
         int tiles = (nM + BC - 1) / BC;
-        int chunks = nF / BC;
-        Object[] kv = packed(tiles * nE * BC, tiles * chunks * BC * BC);
-        float[] kt = (float[]) kv[0], vp = (float[]) kv[1];
+        Object[] kv = packed(tiles * nE * BC);
+        float[] kt = (float[]) kv[0];
         // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
         for (int m = 0; m < nM; m++) {
             int at = (m / BC) * nE * BC + m % BC;
@@ -191,37 +190,27 @@ public final class AttentionTemplate implements CompiledCascade {
             int at = (m / BC) * nE * BC + m % BC;
             for (int e = 0; e < nE; e++) kt[at + e * BC] = 0f;
         }
-        // V's full column chunks packed by key tile: vp[((t*chunks + c)*BC + j)*BC + col] = V[t*BC + j, c*BC + col], zero past M.
-        for (int m = 0; m < nM; m++)
-            for (int c = 0; c < chunks; c++)
-                System.arraycopy(v, vb + m * nF + c * BC, vp, (((m / BC) * chunks + c) * BC + m % BC) * BC, BC);
-        for (int m = nM; m < tiles * BC; m++)
-            for (int c = 0; c < chunks; c++) {
-                int at = (((m / BC) * chunks + c) * BC + m % BC) * BC;
-                java.util.Arrays.fill(vp, at, at + BC, 0f);
-            }
         int units = units(g[P], l.pool);
-        Chunks.run(l, this, 0, new Object[] {l, g, kt, vp, units}, units);
-        spareKv.offer(kv);
+        Chunks.run(l, this, 0, new Object[] {l, g, kt, units}, units);
+        spareK.offer(kv);
     }
 
-    /** Units {@code lo} to {@code hi} of the slice whose launch, geometry, packed K and V and unit count are {@code frame}. */
+    /** Units {@code lo} to {@code hi} of the slice whose launch, geometry, transposed K and unit count are {@code frame}. */
     @Override
     public void chunk(int nest, Object[] frame, int lo, int hi) {
         Launch l = (Launch) frame[0];
         int[] g = (int[]) frame[1];
-        float[] kt = (float[]) frame[2], vp = (float[]) frame[3];
-        int units = (Integer) frame[4];
-        for (int u = lo; u < hi; u++) unit(l, g, kt, vp, u, units);
+        float[] kt = (float[]) frame[2];
+        int units = (Integer) frame[3];
+        for (int u = lo; u < hi; u++) unit(l, g, kt, u, units);
     }
 
-    /** Query tiles {@code part}, {@code part + parts}, ... of the batch point of {@code g}, against its packed K and V. */
-    private void unit(Launch l, int[] g, float[] kt, float[] vp, int part, int parts) {
+    /** Query tiles {@code part}, {@code part + parts}, ... of the batch point of {@code g}, against its transposed K. */
+    private void unit(Launch l, int[] g, float[] kt, int part, int parts) {
         int nP = g[P], nM = g[M], nE = g[E], nF = g[F];
         float[] q = l.tensors[g[QS]], v = l.tensors[g[VS]], o = l.tensors[g[OS]];
         int qb = g[QB], vb = g[VB], ob = g[OB];
         float scale = plain() ? scale(l, g) * LOG2E : scale(l, g);
-        int chunks = nF / BC;
         Object[] sc = scratch(BR * nE, BR * nF);
         float[] qs = (float[]) sc[S_Q], acc = (float[]) sc[S_ACC];
         float[] pt = (float[]) sc[S_PT], st = (float[]) sc[S_ST], sumv = (float[]) sc[S_SUMV];
@@ -277,8 +266,8 @@ public final class AttentionTemplate implements CompiledCascade {
                 int jn = Math.min(BC, tileHi - m0);
                 for (int rb = 0; rb < rows; rb += R) {
                     if (!active[rb / R]) continue;
-                    if (jn == BC) accumulateFull(acc, rb * nF, pt, rb * BC, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
-                    else accumulate(acc, rb * nF, pt, rb * BC, corr, rb, vp, m0 / BC * chunks * BC * BC, v, vb + m0 * nF, jn, nF);
+                    if (jn == BC) accumulateFull(acc, rb * nF, pt, rb * BC, corr, rb, v, vb + m0 * nF, jn, nF);
+                    else accumulate(acc, rb * nF, pt, rb * BC, corr, rb, v, vb + m0 * nF, jn, nF);
                 }
             }
             boolean nan = emptyIsNaN();
@@ -312,7 +301,7 @@ public final class AttentionTemplate implements CompiledCascade {
 
     /**
      * Scratch of finished units (an {@code Object[]} of arrays at the slots below) and of finished
-     * slices (packed K and V), taken again by later ones: one set per unit or slice running at a
+     * slices (transposed K), taken again by later ones: one set per unit or slice running at a
      * time, kept for the kernel's life. Fresh arrays for every slice (5 MB per call at N=1024)
      * made young GCs, and after a GC that handed out heap regions the process had not yet
      * touched, every call page-faulted all of its scratch (a minor fault per 4 KB page, ~1250 per
@@ -321,7 +310,7 @@ public final class AttentionTemplate implements CompiledCascade {
      * allocated but a few small objects.
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spareKv = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spareK = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Slots of a unit's scratch set. */
     static final int S_Q = 0, S_ACC = 1, S_PT = 2, S_ST = 3, S_SUMV = 4, S_ROWMAX = 5, S_ROWSUM = 6, S_CORR = 7,
@@ -348,12 +337,11 @@ public final class AttentionTemplate implements CompiledCascade {
         return s;
     }
 
-    /** A slice's packed K and V (slots 0 and 1), at least the given lengths. */
-    private Object[] packed(int kt, int vp) {
-        Object[] s = spareKv.poll();
-        if (s == null) s = new Object[2];
+    /** A slice's transposed K (slot 0), at least the given length. */
+    private Object[] packed(int kt) {
+        Object[] s = spareK.poll();
+        if (s == null) s = new Object[1];
         if (s[0] == null || ((float[]) s[0]).length < kt) s[0] = new float[kt];
-        if (s[1] == null || ((float[]) s[1]).length < vp) s[1] = new float[vp];
         return s;
     }
 
@@ -372,9 +360,9 @@ public final class AttentionTemplate implements CompiledCascade {
     }
 
     /** {@link #accumulate} with {@code jn} fixed at {@link #BC}, a whole key tile (in the emitted class). */
-    private static void accumulateFull(float[] acc, int a0, float[] pt, int ptAt, float[] corr, int c, float[] vp, int vpAt,
+    private static void accumulateFull(float[] acc, int a0, float[] pt, int ptAt, float[] corr, int c,
                                        float[] v, int vAt, int jn, int nF) {
-        accumulate(acc, a0, pt, ptAt, corr, c, vp, vpAt, v, vAt, jn, nF);
+        accumulate(acc, a0, pt, ptAt, corr, c, v, vAt, jn, nF);
     }
 
     /**
@@ -613,12 +601,14 @@ public final class AttentionTemplate implements CompiledCascade {
         corr[r] = c;
     }
 
-    /** {@code acc[r][f] = acc[r][f] * corr[r] + sum_j pt[r][j] * V[j][f]} for the tile's {@code jn} keys. */
-    private static void accumulate(float[] acc, int a0, float[] pt, int ptAt, float[] corr, int c, float[] vp, int vpAt,
+    /**
+     * {@code acc[r][f] = acc[r][f] * corr[r] + sum_j pt[r][j] * V[j][f]} for the tile's {@code jn}
+     * keys, V's rows read in place from {@code vAt} (its first key's row).
+     */
+    private static void accumulate(float[] acc, int a0, float[] pt, int ptAt, float[] corr, int c,
                                    float[] v, int vAt, int jn, int nF) {
         int f0 = a0;
         int end = a0 + nF;
-        int chunkAt = vpAt;
         FloatVector c0 = FloatVector.broadcast(SPECIES, corr[c]), c1 = FloatVector.broadcast(SPECIES, corr[c + 1]);
         FloatVector c2 = FloatVector.broadcast(SPECIES, corr[c + 2]), c3 = FloatVector.broadcast(SPECIES, corr[c + 3]);
         vAt -= a0;
@@ -640,11 +630,11 @@ public final class AttentionTemplate implements CompiledCascade {
             FloatVector a32 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + 2 * VL).mul(c3);
             FloatVector a33 = FloatVector.fromArray(SPECIES, acc, 3 * nF + f0 + 3 * VL).mul(c3);
             for (int j = 0; j < jn; j++) {
-                int at = chunkAt + j * BC;
-                FloatVector v0 = FloatVector.fromArray(SPECIES, vp, at);
-                FloatVector v1 = FloatVector.fromArray(SPECIES, vp, at + VL);
-                FloatVector v2 = FloatVector.fromArray(SPECIES, vp, at + 2 * VL);
-                FloatVector v3 = FloatVector.fromArray(SPECIES, vp, at + 3 * VL);
+                int at = vAt + f0 + j * nF;
+                FloatVector v0 = FloatVector.fromArray(SPECIES, v, at);
+                FloatVector v1 = FloatVector.fromArray(SPECIES, v, at + VL);
+                FloatVector v2 = FloatVector.fromArray(SPECIES, v, at + 2 * VL);
+                FloatVector v3 = FloatVector.fromArray(SPECIES, v, at + 3 * VL);
                 FloatVector w0 = FloatVector.broadcast(SPECIES, pt[ptAt + j]);
                 a00 = w0.fma(v0, a00);
                 a01 = w0.fma(v1, a01);
@@ -682,7 +672,6 @@ public final class AttentionTemplate implements CompiledCascade {
             a31.intoArray(acc, 3 * nF + f0 + VL);
             a32.intoArray(acc, 3 * nF + f0 + 2 * VL);
             a33.intoArray(acc, 3 * nF + f0 + 3 * VL);
-            chunkAt += BC * BC;
         }
         // Remaining columns, one at a time.
         for (; f0 < end; f0++) {
