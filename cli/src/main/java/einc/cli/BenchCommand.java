@@ -143,7 +143,8 @@ final class BenchCommand implements Callable<Integer> {
             long warmStart = System.nanoTime();
             for (int i = 0; i < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupTime; i++) {
                 r.run();
-                err.print("\r" + " ".repeat(60) + "\rwarming up " + b + ": " + (i + 1) + " run" + (i == 0 ? "" : "s")
+                clearLine(err);
+                err.print("warming up " + b + ": " + (i + 1) + " run" + (i == 0 ? "" : "s")
                         + String.format(", %.1f s", (System.nanoTime() - warmStart) / 1e9));
                 err.flush();
             }
@@ -157,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
             Arrays.sort(t);
             times.put(b, t);
         }
-        err.print("\r" + " ".repeat(60) + "\r");
+        clearLine(err);
         err.flush();
         spec.commandLine().getOut().print(table(c, x, flops, times, variants));
         spec.commandLine().getOut().flush();
@@ -176,9 +177,15 @@ final class BenchCommand implements Callable<Integer> {
         return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
     }
 
+    /** Blanks the status line (warm-up or progress bar) and returns to its start. */
+    private static void clearLine(PrintWriter err) {
+        err.print("\r" + " ".repeat(60) + "\r");
+    }
+
     private static void progress(PrintWriter err, int done, int total, String backend) {
         int width = 30, filled = done * width / total;
-        err.print("\r" + " ".repeat(60) + "\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total + " " + backend);
+        clearLine(err);
+        err.print("[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total + " " + backend);
         err.flush();
     }
 

@@ -11,8 +11,8 @@ import java.util.concurrent.RecursiveAction;
  */
 public final class Chunks {
 
-    /** Chunks per thread of the pool. */
-    static final int PER_THREAD = 4;
+    /** Chunks per thread of the pool (the fused JVM attention kernel deals its query tiles into as many units). */
+    public static final int PER_THREAD = 4;
 
     private Chunks() {}
 

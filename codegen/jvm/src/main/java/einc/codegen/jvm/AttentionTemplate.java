@@ -149,20 +149,15 @@ public final class AttentionTemplate implements CompiledCascade {
     // ---- the loop nest
 
     /**
-     * Units per thread of the pool that the query tiles of one batch point are dealt into (with
-     * {@code Chunks.PER_THREAD} at 4 too, each chunk that {@code Chunks} runs is one unit): a
-     * thread that the OS or a shared machine holds up leaves its unstarted units to the others.
-     */
-    static final int UNITS_PER_THREAD = 4;
-
-    /**
-     * Into how many units the query tiles of one batch point are dealt: unit {@code u} takes
-     * tiles u, u + units, ..., so that under a causal mask the units get about the same number
-     * of keys. One without a pool.
+     * Into how many units the query tiles of one batch point are dealt: {@link Chunks#PER_THREAD}
+     * per thread of the pool, so that each chunk {@code Chunks} runs is one unit and a thread the
+     * OS or a shared machine holds up leaves its unstarted units to the others. Unit {@code u}
+     * takes tiles u, u + units, ..., so that under a causal mask the units get about the same
+     * number of keys. One without a pool.
      */
     static int units(int queries, java.util.concurrent.ForkJoinPool pool) {
         int tiles = (queries + BR - 1) / BR;
-        return pool == null ? 1 : Math.max(1, Math.min(tiles, UNITS_PER_THREAD * pool.getParallelism()));
+        return pool == null ? 1 : Math.max(1, Math.min(tiles, Chunks.PER_THREAD * pool.getParallelism()));
     }
 
     /** One slice per batch point: it transposes K once, then its query tiles run as units on the pool ({@link #chunk}). */
@@ -179,8 +174,7 @@ public final class AttentionTemplate implements CompiledCascade {
         float[] k = l.tensors[g[KS]], v = l.tensors[g[VS]];
         int kb = g[KB], vb = g[VB];
         int tiles = (nM + BC - 1) / BC;
-        Object[] kv = packed(tiles * nE * BC);
-        float[] kt = (float[]) kv[0];
+        float[] kt = transposedK(tiles * nE * BC);
         // K transposed by key tiles: tile t holds kt[t*E*BC + e*BC + j] = K[t*BC + j, e], zero past M.
         for (int m = 0; m < nM; m++) {
             int at = (m / BC) * nE * BC + m % BC;
@@ -192,7 +186,7 @@ public final class AttentionTemplate implements CompiledCascade {
         }
         int units = units(g[P], l.pool);
         Chunks.run(l, this, 0, new Object[] {l, g, kt, units}, units);
-        spareK.offer(kv);
+        spareK.offer(kt);
     }
 
     /** Units {@code lo} to {@code hi} of the slice whose launch, geometry, transposed K and unit count are {@code frame}. */
@@ -301,7 +295,7 @@ public final class AttentionTemplate implements CompiledCascade {
 
     /**
      * Scratch of finished units (an {@code Object[]} of arrays at the slots below) and of finished
-     * slices (transposed K), taken again by later ones: one set per unit or slice running at a
+     * slices (the transposed K), taken again by later ones: one set per unit or slice running at a
      * time, kept for the kernel's life. Fresh arrays for every slice (5 MB per call at N=1024)
      * made young GCs, and after a GC that handed out heap regions the process had not yet
      * touched, every call page-faulted all of its scratch (a minor fault per 4 KB page, ~1250 per
@@ -310,7 +304,7 @@ public final class AttentionTemplate implements CompiledCascade {
      * allocated but a few small objects.
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> spareK = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spareK = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Slots of a unit's scratch set. */
     static final int S_Q = 0, S_ACC = 1, S_PT = 2, S_ST = 3, S_SUMV = 4, S_ROWMAX = 5, S_ROWSUM = 6, S_CORR = 7,
@@ -337,12 +331,10 @@ public final class AttentionTemplate implements CompiledCascade {
         return s;
     }
 
-    /** A slice's transposed K (slot 0), at least the given length. */
-    private Object[] packed(int kt) {
-        Object[] s = spareK.poll();
-        if (s == null) s = new Object[1];
-        if (s[0] == null || ((float[]) s[0]).length < kt) s[0] = new float[kt];
-        return s;
+    /** An array for a slice's transposed K, at least {@code length} long. */
+    private float[] transposedK(int length) {
+        float[] s = spareK.poll();
+        return s != null && s.length >= length ? s : new float[length];
     }
 
     // ---- copies of the inner loops with a fixed trip count: AttentionEmitter replaces each body

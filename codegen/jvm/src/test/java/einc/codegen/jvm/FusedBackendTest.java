@@ -67,13 +67,13 @@ class FusedBackendTest {
 
     @Test
     void dealsTheQueryTilesOfABatchPointIntoUnitsForThePoolsThreads() {
-        int br = AttentionTemplate.BR, per = AttentionTemplate.UNITS_PER_THREAD;
+        int br = AttentionTemplate.BR, per = einc.runtime.Chunks.PER_THREAD;
         java.util.concurrent.ForkJoinPool two = new java.util.concurrent.ForkJoinPool(2);
         try {
             assertEquals(1, AttentionTemplate.units(4096, null));
             assertEquals(1, AttentionTemplate.units(1, two));
             assertEquals(1, AttentionTemplate.units(br, two));
-            assertEquals(4, AttentionTemplate.units(3 * br + 8, two));
+            assertEquals(Math.min(4, 2 * per), AttentionTemplate.units(3 * br + 8, two));
             assertEquals(2 * per, AttentionTemplate.units(4096, two));
         } finally {
             two.shutdown();
